@@ -1,0 +1,42 @@
+"""flowc: write a flow once in the Metaflow style; run it locally, on Step Functions, Argo or Airflow.
+
+This module is what flow files import (`from flowc import FlowSpec, step, Parameter`). It stays light:
+the runner imports it in every task, so nothing here pulls in the compiler's dependencies.
+"""
+
+from flowc.api import (
+    FlowSpec,
+    IncludeFile,
+    JSONType,
+    Parameter,
+    catch,
+    current,
+    environment,
+    image,
+    project,
+    resources,
+    retry,
+    schedule,
+    step,
+    timeout,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "FlowSpec",
+    "IncludeFile",
+    "JSONType",
+    "Parameter",
+    "__version__",
+    "catch",
+    "current",
+    "environment",
+    "image",
+    "project",
+    "resources",
+    "retry",
+    "schedule",
+    "step",
+    "timeout",
+]

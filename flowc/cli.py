@@ -1,0 +1,80 @@
+"""The `flowc` command line. Each subcommand lives in `flowc.commands.<name>` and is imported only
+when it runs, so `flowc step` (every orchestrator task) does not pay for the compiler's imports.
+
+A command module provides `HELP` (one line), `add_arguments(parser)` and `run(args) -> int`.
+Exit codes: 0 success, 1 problems found or the work failed, 2 usage error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import importlib.util
+import sys
+from collections.abc import Sequence
+
+# Order is the order `flowc --help` lists them.
+COMMANDS = (
+    "check",
+    "show",
+    "compile",
+    "deploy",
+    "trigger",
+    "run",
+    "step",
+    "worker",
+    "package",
+    "targets",
+)
+
+
+def _available() -> list[str]:
+    return [c for c in COMMANDS if importlib.util.find_spec(f"flowc.commands.{c}") is not None]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from flowc import __version__
+
+    parser = argparse.ArgumentParser(
+        prog="flowc",
+        description="Compile Metaflow-style flows to Step Functions, Argo and Airflow; run them locally.",
+    )
+    parser.add_argument("--version", action="version", version=f"flowc {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in _available():
+        module = importlib.import_module(f"flowc.commands.{name}")
+        p = sub.add_parser(name, help=module.HELP, description=module.HELP)
+        module.add_arguments(p)
+        p.set_defaults(_module=module)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    # Fast path for the runner: build only the parser `flowc step` needs.
+    if argv and argv[0] == "step" and importlib.util.find_spec("flowc.commands.step"):
+        from flowc.commands import step as step_cmd
+
+        p = argparse.ArgumentParser(prog="flowc step", description=step_cmd.HELP)
+        step_cmd.add_arguments(p)
+        return int(step_cmd.run(p.parse_args(argv[1:])))
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if getattr(args, "_module", None) is None:
+        parser.print_help()
+        return 2
+    try:
+        return int(args._module.run(args))
+    except KeyboardInterrupt:
+        print("flowc: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+def entry() -> None:
+    sys.exit(main())
+
+
+if __name__ == "__main__":
+    entry()

@@ -1,0 +1,95 @@
+"""Diagnostics as data: every problem flowc finds is a `Diagnostic`, collected, never raised.
+
+Codes are stable; each is documented once in docs/diagnostics.md (a test keeps the two in step).
+Rendering lives in `flowc.render`, so library code never prints.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+from flowc.ir import Span
+
+
+class Severity(str, enum.Enum):
+    ERROR = "error"
+    WARNING = "warning"
+
+
+@dataclass(frozen=True)
+class Fix:
+    """A certain, mechanical repair: replace the source text at `span` with `replacement`."""
+
+    span: Span
+    replacement: str
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    code: str
+    message: str
+    file: str
+    span: Span | None = None
+    hint: str | None = None
+    severity: Severity = Severity.ERROR
+    fix: Fix | None = None
+
+    def __post_init__(self) -> None:
+        if self.code not in CODES:
+            raise ValueError(f"unknown diagnostic code {self.code}")
+
+    @property
+    def sort_key(self) -> tuple[str, int, int, str]:
+        if self.span is None:
+            return (self.file, 0, 0, self.code)
+        return (self.file, self.span.line, self.span.col, self.code)
+
+
+# code -> one-line title. The docs page carries the rest (why, example, fix).
+CODES: dict[str, str] = {
+    # reading the file
+    "FC001": "syntax error",
+    "FC002": "no flow class",
+    "FC003": "flow class not found or ambiguous",
+    "FC004": "file cannot be read",
+    # steps and transitions
+    "FC101": "unknown step in self.next",
+    "FC102": "step without self.next",
+    "FC103": "end step calls self.next",
+    "FC104": "self.next is not the single last statement",
+    "FC105": "self.next argument is not static",
+    "FC106": "missing start step",
+    "FC107": "missing end step",
+    "FC108": "duplicate step name",
+    "FC109": "join signature mismatch",
+    "FC110": "foreach variable is not a string literal",
+    "FC111": "malformed switch",
+    "FC112": "malformed step method",
+    "FC113": "method referenced by self.next is not a step",
+    # graph shape
+    "FC201": "unreachable step",
+    "FC202": "step cannot reach end",
+    "FC203": "cycle",
+    "FC204": "split never joined",
+    "FC205": "join does not match its split",
+    "FC206": "branches meet without a join",
+    # decorators
+    "FC301": "decorator argument is not static",
+    "FC302": "decorator value out of range",
+    "FC303": "unsupported decorator",
+    "FC304": "unknown decorator argument",
+    "FC305": "invalid cron expression",
+    "FC306": "unknown timezone",
+    "FC307": "decorator in the wrong place",
+    "FC308": "decorator repeated",
+    # parameters
+    "FC401": "duplicate parameter",
+    "FC402": "reserved name",
+    "FC403": "parameter argument is not static",
+    "FC404": "parameter default does not match its type",
+    "FC405": "invalid parameter declaration",
+    # targets
+    "FC501": "flow cannot be expressed on this target",
+    "FC502": "generated output fails the target's own validation",
+}

@@ -1,0 +1,379 @@
+"""The flow IR: frozen, typed dataclasses that every target and the runner read.
+
+The analyzer builds a `Flow` from source; checks read it; targets lower it to files; the runner
+reads it back from JSON inside a code package. So it round-trips through JSON without loss
+(`Flow.to_json` / `Flow.from_json`) and it imports nothing heavier than the standard library:
+the networkx view (`Flow.graph()`) is built on demand.
+
+Target-specific details never live here; per-target options travel beside the IR.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field, fields, replace
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import networkx as nx
+
+IR_VERSION = 1
+
+
+@dataclass(frozen=True)
+class Span:
+    """A region of the flow's source. Lines are 1-based; columns are 1-based, as editors show them."""
+
+    line: int
+    col: int
+    end_line: int
+    end_col: int
+
+    def __post_init__(self) -> None:
+        if self.line < 1 or self.col < 1:
+            raise ValueError(f"span starts before 1:1: {self}")
+
+
+class Transition(str, enum.Enum):
+    """How control leaves a step: what its `self.next(...)` says."""
+
+    LINEAR = "linear"  # self.next(self.a)
+    BRANCH = "branch"  # self.next(self.a, self.b)
+    FOREACH = "foreach"  # self.next(self.a, foreach="items")
+    SWITCH = "switch"  # self.next({"x": self.a, "y": self.b}, condition="c")
+    END = "end"  # the end step: no self.next
+
+
+class JoinKind(str, enum.Enum):
+    STATIC = "static"  # closes a static branch: one input per branch
+    FOREACH = "foreach"  # closes a foreach: one input per item
+
+
+class StepKind(str, enum.Enum):
+    """The one-word kind of a step, as people describe it (Metaflow's node types)."""
+
+    START = "start"
+    LINEAR = "linear"
+    BRANCH = "branch"
+    FOREACH = "foreach"
+    SWITCH = "switch"
+    JOIN = "join"
+    END = "end"
+
+
+class ParamType(str, enum.Enum):
+    STR = "str"
+    INT = "int"
+    FLOAT = "float"
+    BOOL = "bool"
+    JSON = "json"
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    times: int = 3
+    minutes_between_retries: int = 2
+
+    def __post_init__(self) -> None:
+        if self.times < 0 or self.minutes_between_retries < 0:
+            raise ValueError("retry counts cannot be negative")
+
+
+@dataclass(frozen=True)
+class CatchPolicy:
+    var: str | None = None
+    print_exception: bool = True
+
+
+@dataclass(frozen=True)
+class Resources:
+    """Requested resources. `memory` and `disk` are in MiB (Metaflow's unit); cpu may be fractional."""
+
+    cpu: float | None = None
+    memory: int | None = None
+    gpu: int | None = None
+    disk: int | None = None
+
+
+@dataclass(frozen=True)
+class Decorators:
+    """A step's decorators, normalised: one field per meaning, whatever spelling the source used."""
+
+    retry: RetryPolicy | None = None
+    catch: CatchPolicy | None = None
+    timeout_seconds: int | None = None
+    resources: Resources | None = None
+    environment: tuple[tuple[str, str], ...] = ()
+    image: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.timeout_seconds is not None and self.timeout_seconds <= 0:
+            raise ValueError("timeout must be positive")
+        keys = [k for k, _ in self.environment]
+        if keys != sorted(set(keys)):
+            raise ValueError("environment must be sorted by name, without duplicates")
+
+    @property
+    def env(self) -> dict[str, str]:
+        return dict(self.environment)
+
+
+@dataclass(frozen=True)
+class SwitchCase:
+    value: str
+    step: str
+
+
+@dataclass(frozen=True)
+class Step:
+    name: str
+    transition: Transition
+    successors: tuple[str, ...]
+    span: Span
+    description: str = ""
+    foreach_var: str | None = None
+    switch_condition: str | None = None
+    switch_cases: tuple[SwitchCase, ...] = ()
+    takes_inputs: bool = False
+    join: JoinKind | None = None
+    # The split step this join closes (for joins only).
+    closes: str | None = None
+    # The foreach splits enclosing this step, outermost first: a step inside two nested foreach
+    # loops runs once per index pair, and its task identity carries both indexes.
+    foreach_scopes: tuple[str, ...] = ()
+    # All open splits (branch and foreach) enclosing this step, outermost first.
+    split_scopes: tuple[str, ...] = ()
+    decorators: Decorators = field(default_factory=Decorators)
+
+    def __post_init__(self) -> None:
+        if self.transition is Transition.END and self.successors:
+            raise ValueError(f"end step {self.name!r} cannot have successors")
+        if self.transition is Transition.FOREACH and not self.foreach_var:
+            raise ValueError(f"foreach step {self.name!r} needs a foreach variable")
+        if self.transition is Transition.SWITCH:
+            if not self.switch_condition or not self.switch_cases:
+                raise ValueError(f"switch step {self.name!r} needs a condition and cases")
+            if tuple(c.step for c in self.switch_cases) != self.successors:
+                raise ValueError(f"switch step {self.name!r}: successors must follow the cases")
+        if (self.join is None) != (self.closes is None):
+            raise ValueError(f"step {self.name!r}: a join names the split it closes, and only a join")
+
+    @property
+    def kind(self) -> StepKind:
+        if self.name == "end" or self.transition is Transition.END:
+            return StepKind.END
+        if self.join is not None:
+            return StepKind.JOIN
+        if self.name == "start":
+            return StepKind.START
+        return StepKind(self.transition.value)
+
+    @property
+    def is_split(self) -> bool:
+        return self.transition in (Transition.BRANCH, Transition.FOREACH)
+
+    @property
+    def foreach_depth(self) -> int:
+        return len(self.foreach_scopes)
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """A run parameter. `name` is what users pass (`--param name=...`); `attr` is `self.<attr>`."""
+
+    name: str
+    attr: str
+    type: ParamType
+    span: Span
+    default: Any = None
+    help: str = ""
+    required: bool = False
+    # IncludeFile: the default is a local path whose content the run captures at its start.
+    include_file: bool = False
+    is_text: bool = True
+
+    def __post_init__(self) -> None:
+        if self.include_file and self.type is not ParamType.STR:
+            raise ValueError("IncludeFile parameters are strings (paths)")
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """When a flow runs by itself. `cron` is always a 5-field expression; presets are expanded."""
+
+    cron: str
+    span: Span
+    timezone: str | None = None
+    preset: str | None = None  # "hourly", "daily" or "weekly" when written that way
+
+
+@dataclass(frozen=True)
+class Flow:
+    name: str
+    file: str
+    span: Span
+    steps: tuple[Step, ...]
+    description: str = ""
+    parameters: tuple[Parameter, ...] = ()
+    schedule: Schedule | None = None
+    project: str | None = None
+    # Which authoring package the source imports: "flowc" or "metaflow".
+    dialect: str = "flowc"
+
+    def __post_init__(self) -> None:
+        names = [s.name for s in self.steps]
+        if len(names) != len(set(names)):
+            raise ValueError("duplicate step names")
+        pnames = [p.name for p in self.parameters]
+        if len(pnames) != len(set(pnames)):
+            raise ValueError("duplicate parameter names")
+
+    # -- lookups ---------------------------------------------------------------------------------
+
+    def step(self, name: str) -> Step:
+        for s in self.steps:
+            if s.name == name:
+                return s
+        raise KeyError(name)
+
+    @property
+    def step_map(self) -> dict[str, Step]:
+        return {s.name: s for s in self.steps}
+
+    def parents(self, name: str) -> tuple[str, ...]:
+        return tuple(s.name for s in self.steps if name in s.successors)
+
+    def parameter(self, name: str) -> Parameter:
+        for p in self.parameters:
+            if p.name == name:
+                return p
+        raise KeyError(name)
+
+    def walk(self) -> Iterator[Step]:
+        """Steps in a stable topological order: every step after all its parents.
+
+        Ties break by the order steps appear in the source, so every target sees one order.
+        """
+        order = {s.name: i for i, s in enumerate(self.steps)}
+        indegree = {s.name: 0 for s in self.steps}
+        for s in self.steps:
+            for t in s.successors:
+                if t in indegree:
+                    indegree[t] += 1
+        ready = sorted((n for n, d in indegree.items() if d == 0), key=order.__getitem__)
+        smap = self.step_map
+        seen = 0
+        while ready:
+            name = ready.pop(0)
+            seen += 1
+            yield smap[name]
+            changed = False
+            for t in smap[name].successors:
+                if t in indegree:
+                    indegree[t] -= 1
+                    if indegree[t] == 0:
+                        ready.append(t)
+                        changed = True
+            if changed:
+                ready.sort(key=order.__getitem__)
+        if seen != len(self.steps):
+            raise ValueError("the flow graph has a cycle")
+
+    def graph(self) -> nx.DiGraph:
+        """The flow as a networkx DiGraph: nodes are step names carrying their `Step`."""
+        import networkx as nx
+
+        g = nx.DiGraph(name=self.name)
+        for s in self.steps:
+            g.add_node(s.name, step=s)
+        for s in self.steps:
+            for t in s.successors:
+                g.add_edge(s.name, t)
+        return g
+
+    # -- JSON ------------------------------------------------------------------------------------
+
+    def to_dict(self) -> dict[str, Any]:
+        d = _to_data(self)
+        d["ir_version"] = IR_VERSION
+        return d
+
+    def to_json(self, indent: int | None = 2) -> str:
+        return json.dumps(self.to_dict(), indent=indent, sort_keys=True, ensure_ascii=False) + "\n"
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Flow:
+        data = dict(data)
+        version = data.pop("ir_version", IR_VERSION)
+        if version != IR_VERSION:
+            raise ValueError(f"IR version {version} is not supported (this flowc reads {IR_VERSION})")
+        return _from_data(cls, data)
+
+    @classmethod
+    def from_json(cls, text: str) -> Flow:
+        return cls.from_dict(json.loads(text))
+
+    def with_steps(self, steps: tuple[Step, ...]) -> Flow:
+        return replace(self, steps=steps)
+
+
+# -- generic (de)serialisation of the dataclasses above -------------------------------------------
+
+_TYPES: dict[str, Any] = {}
+
+
+def _to_data(obj: Any) -> Any:
+    if isinstance(obj, enum.Enum):
+        return obj.value
+    if hasattr(obj, "__dataclass_fields__"):
+        out = {}
+        for f in fields(obj):
+            v = getattr(obj, f.name)
+            if f.name == "environment":
+                out[f.name] = dict(v)
+            else:
+                out[f.name] = _to_data(v)
+        return out
+    if isinstance(obj, tuple):
+        return [_to_data(v) for v in obj]
+    return obj
+
+
+def _from_data(cls: Any, data: Mapping[str, Any]) -> Any:
+    import typing
+
+    hints = typing.get_type_hints(cls)
+    kwargs: dict[str, Any] = {}
+    for f in fields(cls):
+        if f.name not in data:
+            continue
+        kwargs[f.name] = _coerce(hints[f.name], data[f.name], f.name)
+    return cls(**kwargs)
+
+
+def _coerce(tp: Any, value: Any, name: str) -> Any:
+    import types
+    import typing
+
+    if name == "environment":
+        return tuple(sorted((str(k), str(v)) for k, v in value.items()))
+    if name == "default":
+        return value
+    origin = typing.get_origin(tp)
+    if origin in (typing.Union, types.UnionType):
+        if value is None:
+            return None
+        args = [a for a in typing.get_args(tp) if a is not type(None)]
+        return _coerce(args[0], value, name)
+    if origin is tuple:
+        (item,) = typing.get_args(tp)[:1]
+        return tuple(_coerce(item, v, name) for v in value)
+    if isinstance(tp, type) and issubclass(tp, enum.Enum):
+        return tp(value)
+    if isinstance(tp, type) and hasattr(tp, "__dataclass_fields__"):
+        return _from_data(tp, value)
+    if tp is float and isinstance(value, int):
+        return float(value)
+    return value
