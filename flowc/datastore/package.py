@@ -1,0 +1,135 @@
+"""Code packages: a deterministic tar.gz of a flow's source and its IR, named by a content hash.
+
+Targets build the package at compile time (no network, no user code runs) to put its id into every
+task's command; deploy uploads it; `flowc run` stores it in the local datastore. The runner reads the
+IR from the package (`flow.json`), so a task never needs the compiler or libcst.
+
+Archive layout:
+    flow.json    the IR (`Flow.to_json`), with `file` made relative to the package
+    meta.json    {"format": 1, "flow_file": "<path of the flow file inside code/>"}
+    code/...     the flow file, every .py file under its directory, and IncludeFile defaults found there
+
+Determinism: files sorted by path, mtime 0, owner root, fixed modes, gzip without name or time. The id
+hashes paths and contents (not the gzip bytes), so it does not depend on the zlib build.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import io
+import json
+import os
+import tarfile
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from flowc.ir import Flow
+
+PACKAGE_FORMAT = 1
+CODE_ID_LENGTH = 20
+# Directory names never packaged: caches, virtualenvs, VCS and tool folders (hidden ones are skipped too).
+_SKIP_DIRS = frozenset({"__pycache__", "node_modules", "site-packages", "venv", "env"})
+
+
+@dataclass(frozen=True)
+class CodePackage:
+    id: str
+    data: bytes
+    # The archive members, sorted: what the id was computed from.
+    files: tuple[str, ...]
+
+
+def _source_files(root: Path) -> list[Path]:
+    found: list[Path] = []
+    for dirpath, dirnames, filenames in os.walk(root):
+        here = Path(dirpath)
+        dirnames[:] = sorted(
+            d
+            for d in dirnames
+            if not d.startswith(".")
+            and d not in _SKIP_DIRS
+            and not d.endswith(".egg-info")
+            and not (here / d / "pyvenv.cfg").exists()
+        )
+        found.extend(here / f for f in filenames if f.endswith(".py") and not f.startswith("."))
+    return found
+
+
+def _include_defaults(flow: Flow, root: Path) -> list[Path]:
+    """IncludeFile defaults that are files under the flow's directory: remote tasks read them here."""
+    out = []
+    for p in flow.parameters:
+        if not p.include_file or not isinstance(p.default, str) or not p.default:
+            continue
+        candidate = Path(p.default)
+        if candidate.is_absolute():
+            continue
+        path = (root / candidate).resolve()
+        if path.is_file() and path.is_relative_to(root.resolve()):
+            out.append(root / path.relative_to(root.resolve()))
+    return out
+
+
+def package_members(flow: Flow, flow_path: str | os.PathLike[str]) -> dict[str, bytes]:
+    """The archive's members and their bytes, before packing: what the code package contains."""
+    path = Path(flow_path)
+    root = path.parent
+    rel = path.name
+    packaged = replace(flow, file=rel)
+    members: dict[str, bytes] = {
+        "flow.json": packaged.to_json().encode(),
+        "meta.json": json.dumps({"flow_file": rel, "format": PACKAGE_FORMAT}, sort_keys=True).encode(),
+    }
+    for f in [path, *_source_files(root), *_include_defaults(flow, root)]:
+        name = "code/" + f.relative_to(root).as_posix()
+        if name not in members:
+            members[name] = f.read_bytes()
+    return members
+
+
+def code_id(members: dict[str, bytes]) -> str:
+    h = hashlib.sha256(b"flowc-code\0")
+    for name in sorted(members):
+        data = members[name]
+        h.update(f"{name}\0{len(data)}\0".encode())
+        h.update(data)
+    return h.hexdigest()[:CODE_ID_LENGTH]
+
+
+def pack(members: dict[str, bytes]) -> bytes:
+    raw = io.BytesIO()
+    with tarfile.open(fileobj=raw, mode="w", format=tarfile.PAX_FORMAT) as tar:
+        for name in sorted(members):
+            data = members[name]
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            info.mtime = 0
+            info.mode = 0o644
+            info.uid = info.gid = 0
+            info.uname = info.gname = ""
+            tar.addfile(info, io.BytesIO(data))
+    out = io.BytesIO()
+    with gzip.GzipFile(filename="", mode="wb", fileobj=out, mtime=0, compresslevel=6) as gz:
+        gz.write(raw.getvalue())
+    return out.getvalue()
+
+
+def build_code_package(flow: Flow, flow_path: str | os.PathLike[str]) -> CodePackage:
+    """The code package of `flow`, whose source is `flow_path`. Same inputs, same bytes and id."""
+    members = package_members(flow, flow_path)
+    return CodePackage(id=code_id(members), data=pack(members), files=tuple(sorted(members)))
+
+
+def extract(data: bytes, dest: str | os.PathLike[str]) -> None:
+    """Unpack a code package into `dest`, refusing members that would land outside it."""
+    target = Path(dest).resolve()
+    with tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as tar:
+        for member in tar.getmembers():
+            out = (target / member.name).resolve()
+            if not member.isfile() or not out.is_relative_to(target):
+                raise ValueError(f"code package member {member.name!r} is not a plain file inside it")
+            out.parent.mkdir(parents=True, exist_ok=True)
+            src = tar.extractfile(member)
+            assert src is not None  # isfile() above
+            out.write_bytes(src.read())

@@ -1,0 +1,66 @@
+"""The one function every target uses to build a task's command line (`flowc step ...`).
+
+Values may be orchestrator template expressions (`{{workflow.name}}`, `{{ run_id }}`): they are
+placed verbatim, each in its own argv item, and never joined into a shell string. The flags below are
+the runner's contract (docs/runner.md); `flowc.commands.step` parses exactly these.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+
+def step_command(
+    *,
+    flow: str,
+    code: str,
+    step: str,
+    run_id: str,
+    datastore: str,
+    index: str = "",
+    attempt: str = "0",
+    params: Sequence[tuple[str, str]] = (),
+    params_json: str | None = None,
+    output_json: str | None = None,
+    output_values: str | None = None,
+    print_output: bool = False,
+    executable: Sequence[str] = ("flowc",),
+) -> list[str]:
+    """The argv that runs one task of `flow` through the step runner.
+
+    `index` is the foreach index path, dot-joined and outermost first ("" outside any foreach,
+    "3", "2.1"); `attempt` is the 0-based retry attempt. `params` go to the start task only, as
+    `--param name=value` (the runner types them from the IR); `params_json` is the alternative of one
+    JSON object. `output_json`, `output_values` and `print_output` choose where the task's output
+    (foreach count, switch case) is written for the orchestrator, besides the datastore.
+    """
+    argv = [
+        *executable,
+        "step",
+        "--flow",
+        flow,
+        "--code",
+        code,
+        "--step",
+        step,
+        "--run-id",
+        run_id,
+        "--datastore",
+        datastore,
+    ]
+    if index:
+        argv += ["--index", index]
+    if attempt != "0":
+        argv += ["--attempt", attempt]
+    for name, value in params:
+        # `name=value` starts with the name (an identifier), so argparse never reads it as a flag.
+        argv += ["--param", f"{name}={value}"]
+    if params_json is not None:
+        argv += ["--params-json", params_json]
+    if output_json is not None:
+        argv += ["--output-json", output_json]
+    if output_values is not None:
+        argv += ["--output-values", output_values]
+    if print_output:
+        argv.append("--print-output")
+    return argv
