@@ -77,8 +77,8 @@ class Parameter:
         self,
         name: str,
         default: Any = None,
-        type: Any = None,  # noqa: A002 - Metaflow's spelling
-        help: str = "",  # noqa: A002
+        type: Any = None,
+        help: str = "",
         required: bool = False,
         **kwargs: Any,
     ) -> None:
@@ -97,7 +97,7 @@ class IncludeFile(Parameter):
         self,
         name: str,
         default: str | None = None,
-        help: str = "",  # noqa: A002
+        help: str = "",
         required: bool = False,
         is_text: bool = True,
         **kwargs: Any,
@@ -128,9 +128,70 @@ class _Current:
 current = _Current()
 
 
+class StepException:
+    """What `@catch(var=...)` stores when a step fails on its last attempt: the error, as text.
+
+    It is picklable whatever the original exception was, so a later step can always read it.
+    """
+
+    def __init__(self, type: str, message: str, traceback: str) -> None:
+        self.type = type
+        self.message = message
+        self.traceback = traceback
+
+    def __str__(self) -> str:
+        return f"{self.type}: {self.message}" if self.message else self.type
+
+    def __repr__(self) -> str:
+        return f"StepException({self.type!r}, {self.message!r})"
+
+
+class StepTimeout(BaseException):
+    """Raised in a step's code when its `@timeout` expires.
+
+    A BaseException, like KeyboardInterrupt, so that a step's own `except Exception:` does not swallow
+    it; `@catch` still catches it.
+    """
+
+
 class FlowSpec:
-    """Base class of every flow. The step runner drives it; see docs/runner.md."""
+    """Base class of every flow. The step runner drives it; see docs/runner.md.
+
+    In a task the runner gives the instance a namespace (`_flowc_ns`): attributes that no code of
+    this task has set are looked up there, and loaded from the datastore only when first read.
+    """
 
     def next(self, *targets: Any, foreach: str | None = None, condition: str | None = None) -> None:
-        # The runner replaces this per task to record and check the transition.
-        self._flowc_transition = (targets, foreach, condition)
+        # Recorded here; the runner checks it against the compiled graph after the step returns.
+        self.__dict__["_flowc_transition"] = (targets, foreach, condition)
+
+    def __getattr__(self, name: str) -> Any:
+        ns = self.__dict__.get("_flowc_ns")
+        if ns is None or name.startswith("__"):
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+        return ns.load_into(self, name)
+
+    @property
+    def input(self) -> Any:
+        """In a foreach task, this task's item of the foreach's list."""
+        return self._flowc_namespace("input").foreach_input()
+
+    @property
+    def index(self) -> int:
+        """In a foreach task, the position of `self.input` in the foreach's list."""
+        return int(self._flowc_namespace("index").foreach_position())
+
+    def merge_artifacts(self, inputs: Any, exclude: list[str] | None = None, include: list[str] | None = None) -> None:
+        """In a join: take over every artifact on which all inputs agree (Metaflow's rules).
+
+        Artifacts already set in this step are left alone. An artifact whose inputs disagree is an
+        error unless it is set first or listed in `exclude`; with `include`, only those names are
+        merged and each must exist.
+        """
+        self._flowc_namespace("merge_artifacts").merge(self, inputs, include or [], exclude or [])
+
+    def _flowc_namespace(self, what: str) -> Any:
+        ns = self.__dict__.get("_flowc_ns")
+        if ns is None:
+            raise RuntimeError(f"self.{what} is only available while a step runs under flowc")
+        return ns

@@ -32,8 +32,12 @@ def _available() -> list[str]:
     return [c for c in COMMANDS if importlib.util.find_spec(f"flowc.commands.{c}") is not None]
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
     from flowc import __version__
+    from flowc.commands._common import TARGET_COMMANDS, add_target_options, peek_target
+
+    command = next((a for a in argv if not a.startswith("-")), None)
+    target = peek_target(argv) if command in TARGET_COMMANDS else None
 
     parser = argparse.ArgumentParser(
         prog="flowc",
@@ -46,6 +50,15 @@ def build_parser() -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=module.HELP, description=module.HELP)
         module.add_arguments(p)
         p.set_defaults(_module=module)
+        if name == command and target is not None:
+            # The chosen target's own flags exist only once we know which target it is.
+            error = add_target_options(p, target) if name != "trigger" else None
+            if error:
+                parser.exit(2, f"flowc {name}: {error}\n")
+            if name in ("deploy", "trigger"):
+                from flowc.commands.deploy import add_deploy_arguments
+
+                add_deploy_arguments(p, target, f"{name}_module")
     return parser
 
 
@@ -53,12 +66,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     # Fast path for the runner: build only the parser `flowc step` needs.
     if argv and argv[0] == "step" and importlib.util.find_spec("flowc.commands.step"):
-        from flowc.commands import step as step_cmd
+        step_cmd = importlib.import_module("flowc.commands.step")
 
         p = argparse.ArgumentParser(prog="flowc step", description=step_cmd.HELP)
         step_cmd.add_arguments(p)
         return int(step_cmd.run(p.parse_args(argv[1:])))
-    parser = build_parser()
+    parser = build_parser(argv)
     args = parser.parse_args(argv)
     if getattr(args, "_module", None) is None:
         parser.print_help()

@@ -140,7 +140,7 @@ def _lazy(spec: str) -> Callable[[], Target]:
         import importlib
 
         module, _, attr = spec.partition(":")
-        return getattr(importlib.import_module(module), attr)()  # type: ignore[no-any-return]
+        return getattr(importlib.import_module(module), attr)()
 
     return factory
 

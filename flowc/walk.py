@@ -41,10 +41,10 @@ class StepVisitor(Generic[R]):
 
     def _by_transition(self, step: Step) -> R:
         hook = getattr(self, f"visit_{step.transition.value}")
-        return hook(step)  # type: ignore[no-any-return]
+        return hook(step)
 
     def visit(self, step: Step) -> R:
-        return getattr(self, f"visit_{step.kind.value}")(step)  # type: ignore[no-any-return]
+        return getattr(self, f"visit_{step.kind.value}")(step)
 
 
 def walk(flow: Flow, visitor: StepVisitor[R]) -> list[R]:

@@ -1,0 +1,116 @@
+"""The static analyzer: flow source text in, draft IR and diagnostics out.
+
+It parses with LibCST and never imports or executes the user's module: a flow whose imports are not
+installed, or whose module-level code has side effects, is read exactly like a clean one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import libcst as cst
+from libcst.metadata import MetadataWrapper, PositionProvider
+
+from flowc.analyzer.context import Context
+from flowc.analyzer.flowclass import FlowDraft, analyze_class, is_flow_class
+from flowc.analyzer.imports import collect
+from flowc.analyzer.static import module_constants
+from flowc.diagnostics import Diagnostic
+from flowc.ir import Span
+
+
+@dataclass
+class SourceAnalysis:
+    """Every flow class found in one file (or the one asked for), with the file's diagnostics."""
+
+    drafts: list[FlowDraft] = field(default_factory=list)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    # Names of all flow classes in the file, whichever were analysed.
+    flow_names: list[str] = field(default_factory=list)
+    ctx: Context | None = None
+
+
+def parse(file: str, source: str) -> tuple[cst.Module | None, Diagnostic | None]:
+    try:
+        return cst.parse_module(source), None
+    except cst.ParserSyntaxError as exc:
+        line = max(exc.raw_line, 1)
+        col = max(exc.raw_column, 0) + 1
+        message = exc.message.splitlines()[0] if exc.message else "invalid syntax"
+        return None, Diagnostic(
+            "FC001",
+            f"syntax error: {message}",
+            file,
+            Span(line, col, line, col + 1),
+            hint="fix the Python syntax first; nothing else can be checked until then",
+        )
+    except (RecursionError, MemoryError):
+        return None, Diagnostic("FC001", "the source is too deeply nested to parse", file, None)
+
+
+def _main_instantiation(module: cst.Module) -> str | None:
+    """The class called in `if __name__ == "__main__": X()`, Metaflow's convention for the flow."""
+    for stmt in module.body:
+        if isinstance(stmt, cst.If) and "__main__" in cst.Module([]).code_for_node(stmt.test):
+            for sub in stmt.body.body if isinstance(stmt.body, cst.IndentedBlock) else ():
+                if isinstance(sub, cst.SimpleStatementLine):
+                    for small in sub.body:
+                        if (
+                            isinstance(small, cst.Expr)
+                            and isinstance(small.value, cst.Call)
+                            and isinstance(small.value.func, cst.Name)
+                        ):
+                            return small.value.func.value
+    return None
+
+
+def analyze_source(
+    file: str, source: str, flow_name: str | None = None, all_flows: bool = False, require_flow: bool = True
+) -> SourceAnalysis:
+    """Analyse `source`. By default one flow class is picked: `flow_name`, else the one the file runs
+    under `__main__`, else the first. With `all_flows`, every flow class is analysed."""
+    out = SourceAnalysis()
+    module, err = parse(file, source)
+    if module is None:
+        assert err is not None
+        out.diagnostics.append(err)
+        return out
+    # The module is ours alone, so the defensive deep copy MetadataWrapper makes is not needed.
+    wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+    positions = wrapper.resolve(PositionProvider)
+    ctx = Context(
+        file=file, module=module, positions=positions, api=collect(module), constants=module_constants(module)
+    )
+    out.ctx = ctx
+    classes = [s for s in module.body if isinstance(s, cst.ClassDef) and is_flow_class(ctx, s)]
+    out.flow_names = [c.name.value for c in classes]
+    if not classes:
+        if require_flow:
+            ctx.report(
+                "FC002",
+                None,
+                "no flow class found",
+                hint="define `class MyFlow(FlowSpec):` with `from flowc import FlowSpec, step`",
+            )
+        out.diagnostics = ctx.diagnostics
+        return out
+    if flow_name is not None:
+        chosen = [c for c in classes if c.name.value == flow_name]
+        if not chosen:
+            ctx.report(
+                "FC003",
+                None,
+                f"no flow class named '{flow_name}'",
+                hint=f"flows in this file: {', '.join(out.flow_names)}",
+            )
+    elif all_flows:
+        chosen = classes
+    else:
+        main = _main_instantiation(module)
+        chosen = [c for c in classes if c.name.value == main][:1] or classes[:1]
+    for cls in chosen:
+        draft = analyze_class(ctx, cls)
+        if draft is not None:
+            out.drafts.append(draft)
+    out.diagnostics = ctx.diagnostics
+    return out

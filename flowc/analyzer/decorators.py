@@ -1,0 +1,344 @@
+"""Decorators on steps and on the flow class, normalised into the IR's `Decorators`/`Schedule`.
+
+Each supported decorator lists its arguments with a converter that checks type and range, so a
+misspelt argument, a non-static value or an absurd number is reported where it was written.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import libcst as cst
+
+from flowc.analyzer.context import MISSING, Context
+from flowc.diagnostics import Severity
+from flowc.ir import CatchPolicy, Decorators, Resources, RetryPolicy, Schedule
+
+STEP_DECORATORS = {"retry", "catch", "timeout", "resources", "environment", "image", "kubernetes", "batch"}
+FLOW_DECORATORS = {"schedule", "project"}
+
+# Metaflow features flowc does not offer, with what to do instead.
+UNSUPPORTED = {
+    "conda": "install dependencies in the step's image (@image) instead",
+    "conda_base": "install dependencies in the flow's image instead",
+    "pypi": "install dependencies in the step's image (@image) instead",
+    "pypi_base": "install dependencies in the flow's image instead",
+    "card": "cards are not rendered by flowc; remove @card",
+    "secrets": "pass secrets through the orchestrator's environment (@environment or the target's config)",
+    "parallel": "multi-node @parallel steps are not supported; use a foreach",
+    "trigger": "event triggers are not supported; use @schedule or trigger runs from your orchestrator",
+    "trigger_on_finish": "flow-to-flow triggers are not supported; trigger runs from your orchestrator",
+    "exit_hook": "exit hooks are not supported",
+    "checkpoint": "checkpoints are not supported; store artifacts with self.x = ...",
+    "model": "@model is not supported; store models as artifacts",
+    "unbounded_foreach": "unbounded foreach is not supported",
+}
+
+MAX_RETRIES = 100
+MAX_TIMEOUT_SECONDS = 30 * 24 * 3600
+
+_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_PROJECT_NAME = re.compile(r"^[a-z0-9][a-z0-9_]{0,39}$")
+
+
+class Invalid(Exception):
+    """A value out of range; the message says what is allowed."""
+
+
+def _int(lo: int, hi: int) -> Callable[[Any], int]:
+    def conv(v: Any) -> int:
+        if isinstance(v, bool) or not isinstance(v, int):
+            if isinstance(v, float) and v.is_integer():
+                v = int(v)
+            else:
+                raise Invalid(f"must be a whole number, not {v!r}")
+        if not lo <= v <= hi:
+            raise Invalid(f"must be between {lo} and {hi}, not {v}")
+        return v
+
+    return conv
+
+
+def _number(lo: float, hi: float) -> Callable[[Any], float]:
+    def conv(v: Any) -> float:
+        if isinstance(v, bool) or not isinstance(v, (int, float)):
+            raise Invalid(f"must be a number, not {v!r}")
+        if not lo <= v <= hi:
+            raise Invalid(f"must be between {lo:g} and {hi:g}, not {v:g}")
+        return float(v)
+
+    return conv
+
+
+def _bool(v: Any) -> bool:
+    if not isinstance(v, bool):
+        raise Invalid(f"must be True or False, not {v!r}")
+    return v
+
+
+def _str(v: Any) -> str:
+    if not isinstance(v, str) or not v.strip():
+        raise Invalid(f"must be a non-empty string, not {v!r}")
+    return v
+
+
+def _identifier(v: Any) -> str:
+    if not isinstance(v, str) or not v.isidentifier() or v.startswith("_"):
+        raise Invalid(f"must be a valid artifact name (a Python identifier), not {v!r}")
+    return v
+
+
+def _env_vars(v: Any) -> dict[str, str]:
+    if not isinstance(v, dict):
+        raise Invalid("must be a dict of variable names to strings")
+    out = {}
+    for k, val in v.items():
+        if not isinstance(k, str) or not _ENV_NAME.match(k):
+            raise Invalid(f"{k!r} is not a valid environment variable name")
+        if isinstance(val, bool) or not isinstance(val, (str, int, float)):
+            raise Invalid(f"the value of {k} must be a string, not {val!r}")
+        out[k] = str(val)
+    return out
+
+
+def _memory(v: Any) -> int:
+    # Metaflow's unit is MiB; accept a number or a numeric string ("4096").
+    if isinstance(v, str) and v.strip().isdigit():
+        v = int(v)
+    return _int(1, 4 * 1024 * 1024)(v)
+
+
+ARGS: dict[str, dict[str, Callable[[Any], Any]]] = {
+    "retry": {"times": _int(0, MAX_RETRIES), "minutes_between_retries": _int(0, 24 * 60)},
+    "catch": {"var": _identifier, "print_exception": _bool},
+    "timeout": {
+        "seconds": _int(0, MAX_TIMEOUT_SECONDS),
+        "minutes": _int(0, MAX_TIMEOUT_SECONDS // 60),
+        "hours": _int(0, MAX_TIMEOUT_SECONDS // 3600),
+    },
+    "resources": {"cpu": _number(0.001, 512), "memory": _memory, "gpu": _int(0, 64), "disk": _memory},
+    "environment": {"vars": _env_vars},
+    "image": {"image": _str},
+    "kubernetes": {
+        "cpu": _number(0.001, 512),
+        "memory": _memory,
+        "gpu": _int(0, 64),
+        "disk": _memory,
+        "image": _str,
+    },
+    "batch": {"cpu": _number(0.001, 512), "memory": _memory, "gpu": _int(0, 64), "image": _str},
+    "schedule": {"cron": _str, "hourly": _bool, "daily": _bool, "weekly": _bool, "timezone": _str},
+    "project": {"name": _str},
+}
+# The argument a decorator takes positionally, if any (`@image("python:3.11")`).
+POSITIONAL = {"image": "image", "project": "name", "environment": "vars"}
+
+
+@dataclass
+class ParsedDecorator:
+    name: str
+    node: cst.Decorator
+    args: dict[str, Any]
+    arg_nodes: dict[str, cst.CSTNode]
+
+
+def parse_decorator(ctx: Context, deco: cst.Decorator, name: str) -> ParsedDecorator | None:
+    """Static, checked arguments of one supported decorator (None if it could not be read at all)."""
+    spec = ARGS[name]
+    args: dict[str, Any] = {}
+    nodes: dict[str, cst.CSTNode] = {}
+    call = deco.decorator if isinstance(deco.decorator, cst.Call) else None
+    ok = True
+    if call is not None:
+        if any(a.star for a in call.args):
+            ctx.report("FC301", deco, f"@{name} arguments must be written out, not unpacked with * or **")
+            return None
+        positional = [a for a in call.args if a.keyword is None]
+        pname = POSITIONAL.get(name)
+        takes_positional = pname is not None and len(positional) <= 1
+        if positional and not takes_positional:
+            ctx.report(
+                "FC304",
+                positional[0],
+                f"@{name} takes keyword arguments only"
+                if pname is None
+                else f"@{name} takes one positional argument ({pname})",
+                hint=f"write @{name}({', '.join(k + '=...' for k in spec)})",
+            )
+            ok = False
+        for arg in call.args:
+            if arg.keyword is None:
+                if not takes_positional:
+                    continue
+                key = str(pname)
+            else:
+                key = arg.keyword.value
+            if key not in spec:
+                from difflib import get_close_matches
+
+                close = get_close_matches(key, list(spec), n=1)
+                ctx.report(
+                    "FC304",
+                    arg.keyword or arg,
+                    f"@{name} has no argument '{key}'",
+                    hint=(f"did you mean '{close[0]}'? " if close else "") + f"@{name} takes: {', '.join(spec)}",
+                )
+                ok = False
+                continue
+            value = ctx.static(arg.value, "FC301", f"@{name}({key}=...)")
+            if value is MISSING:
+                ok = False
+                continue
+            try:
+                args[key] = spec[key](value)
+            except Invalid as exc:
+                ctx.report("FC302", arg.value, f"@{name}({key}=...) {exc}")
+                ok = False
+                continue
+            nodes[key] = arg.value
+    return ParsedDecorator(name, deco, args, nodes) if ok else None
+
+
+def step_decorators(ctx: Context, parsed: list[ParsedDecorator]) -> Decorators:
+    retry = catch = resources = None
+    timeout = None
+    env: dict[str, str] = {}
+    image = None
+    for p in parsed:
+        a = p.args
+        if p.name == "retry":
+            retry = RetryPolicy(a.get("times", 3), a.get("minutes_between_retries", 2))
+        elif p.name == "catch":
+            catch = CatchPolicy(a.get("var"), a.get("print_exception", True))
+        elif p.name == "timeout":
+            total = a.get("seconds", 0) + 60 * a.get("minutes", 0) + 3600 * a.get("hours", 0)
+            if total <= 0:
+                ctx.report("FC302", p.node, "@timeout needs a positive duration", hint="e.g. @timeout(minutes=30)")
+            elif total > MAX_TIMEOUT_SECONDS:
+                ctx.report("FC302", p.node, f"@timeout of {total} s is longer than 30 days")
+            else:
+                timeout = total
+        elif p.name in ("resources", "kubernetes", "batch"):
+            base = resources or Resources()
+            resources = Resources(
+                cpu=a.get("cpu", base.cpu),
+                memory=a.get("memory", base.memory),
+                gpu=a.get("gpu", base.gpu),
+                disk=a.get("disk", base.disk),
+            )
+            if "image" in a:
+                image = a["image"]
+        elif p.name == "environment":
+            env.update(a.get("vars", {}))
+        elif p.name == "image":
+            if "image" not in a:
+                ctx.report("FC302", p.node, "@image needs an image reference", hint='@image("python:3.11")')
+            else:
+                image = a["image"]
+    return Decorators(
+        retry=retry,
+        catch=catch,
+        timeout_seconds=timeout,
+        resources=resources,
+        environment=tuple(sorted(env.items())),
+        image=image,
+    )
+
+
+PRESETS = {"hourly": "0 * * * *", "daily": "0 0 * * *", "weekly": "0 0 * * 0"}
+
+
+def flow_schedule(ctx: Context, p: ParsedDecorator) -> Schedule | None:
+    from flowc.cron import CronError, parse_cron
+
+    a = p.args
+    chosen = [k for k in ("cron", "hourly", "daily", "weekly") if a.get(k)]
+    if len(chosen) != 1:
+        ctx.report(
+            "FC302",
+            p.node,
+            "@schedule needs exactly one of cron=, hourly=True, daily=True or weekly=True"
+            + (f" (got {', '.join(chosen)})" if chosen else ""),
+            hint='e.g. @schedule(cron="0 6 * * *", timezone="Europe/Paris")',
+        )
+        return None
+    kind = chosen[0]
+    cron = a["cron"] if kind == "cron" else PRESETS[kind]
+    try:
+        cron = parse_cron(cron).normalised
+    except CronError as exc:
+        ctx.report(
+            "FC305",
+            p.arg_nodes.get("cron", p.node),
+            f"invalid cron expression {cron!r}: {exc}",
+            hint="five fields: minute hour day-of-month month day-of-week, e.g. '30 6 * * 1-5'",
+        )
+        return None
+    tz = a.get("timezone")
+    if tz is not None and not valid_timezone(tz):
+        ctx.report(
+            "FC306",
+            p.arg_nodes.get("timezone", p.node),
+            f"unknown timezone {tz!r}",
+            hint="use an IANA name such as 'Europe/Paris' or 'UTC'",
+        )
+        return None
+    return Schedule(cron=cron, span=ctx.span(p.node), timezone=tz, preset=None if kind == "cron" else kind)
+
+
+def valid_timezone(name: str) -> bool:
+    import zoneinfo
+
+    if not name or name.startswith(("/", ".")) or ".." in name:
+        return False
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
+def flow_project(ctx: Context, p: ParsedDecorator) -> str | None:
+    name = p.args.get("name")
+    if name is None:
+        ctx.report("FC302", p.node, "@project needs a name", hint='@project(name="fraud")')
+        return None
+    if not _PROJECT_NAME.match(name):
+        ctx.report(
+            "FC302",
+            p.arg_nodes.get("name", p.node),
+            f"project name {name!r} must be lower-case letters, digits and _ (at most 40)",
+            hint="it prefixes names on every orchestrator, which restrict characters",
+        )
+        return None
+    return str(name)
+
+
+def report_unknown(ctx: Context, deco: cst.Decorator, name: str | None, where: str) -> None:
+    label = name or ctx.code(deco.decorator)
+    if name in UNSUPPORTED:
+        ctx.report(
+            "FC303",
+            deco,
+            f"@{name} is a Metaflow decorator that flowc does not support",
+            hint=UNSUPPORTED[name],
+        )
+    elif name is not None:
+        ctx.report(
+            "FC303",
+            deco,
+            f"@{name} is not a flowc decorator",
+            hint="supported on steps: @retry @catch @timeout @resources @environment @image; "
+            "on the flow: @schedule @project",
+        )
+    else:
+        ctx.report(
+            "FC303",
+            deco,
+            f"@{label} on {where} is not a flowc decorator; flowc cannot tell what it changes",
+            hint="flowc only understands its own decorators here",
+            severity=Severity.WARNING,
+        )

@@ -1,0 +1,166 @@
+"""`Parameter(...)` and `IncludeFile(...)` class attributes, read statically."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import libcst as cst
+
+from flowc.analyzer.context import MISSING, Context
+from flowc.ir import Parameter, ParamType
+
+_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
+_TYPES = {"str": ParamType.STR, "int": ParamType.INT, "float": ParamType.FLOAT, "bool": ParamType.BOOL}
+PARAM_ARGS = ("name", "default", "type", "help", "required", "show_default")
+INCLUDE_ARGS = ("name", "default", "help", "required", "is_text", "encoding", "show_default")
+
+
+def parameter(ctx: Context, attr: str, call: cst.Call, api_name: str, target: cst.CSTNode) -> Parameter | None:
+    include = api_name == "IncludeFile"
+    allowed = INCLUDE_ARGS if include else PARAM_ARGS
+    what = api_name
+    values: dict[str, Any] = {}
+    nodes: dict[str, cst.CSTNode] = {}
+    ok = True
+    positional = [a for a in call.args if a.keyword is None]
+    if any(a.star for a in call.args):
+        ctx.report("FC403", call, f"{what} arguments must be written out, not unpacked")
+        return None
+    if len(positional) > 1:
+        ctx.report(
+            "FC405",
+            positional[1],
+            f"{what} takes the name positionally and the rest by keyword",
+            hint=f'{what}("{attr}", default=..., help="...")',
+        )
+        ok = False
+    for arg in call.args:
+        key = arg.keyword.value if arg.keyword is not None else "name"
+        if arg.keyword is None and arg is not positional[0]:
+            continue
+        if key not in allowed:
+            ctx.report(
+                "FC304",
+                arg.keyword or arg,
+                f"{what} has no argument '{key}'",
+                hint=f"{what} takes: {', '.join(allowed)}",
+            )
+            ok = False
+            continue
+        nodes[key] = arg.value
+        if key == "type":
+            t = _param_type(ctx, arg.value)
+            if t is None:
+                ok = False
+            values[key] = t
+            continue
+        v = ctx.static(arg.value, "FC403", f"{what}({key}=...)")
+        if v is MISSING:
+            ok = False
+            continue
+        values[key] = v
+    if "name" not in values:
+        if ok:
+            ctx.report("FC405", call, f"{what} needs a name", hint=f'{what}("{attr}", ...)')
+        return None
+    name = values["name"]
+    if not isinstance(name, str) or not _NAME.match(name):
+        ctx.report(
+            "FC405",
+            nodes["name"],
+            f"parameter name {name!r} must start with a letter and hold only letters, digits, _ and -",
+            hint="it becomes a command-line option and an engine parameter",
+        )
+        return None
+    for key in ("help",):
+        if key in values and not isinstance(values[key], str):
+            ctx.report("FC405", nodes[key], f"{what}({key}=...) must be a string")
+            ok = False
+    for key in ("required", "is_text", "show_default"):
+        if key in values and not isinstance(values[key], bool):
+            ctx.report("FC405", nodes[key], f"{what}({key}=...) must be True or False")
+            ok = False
+    if not ok:
+        return None
+    default = values.get("default")
+    if include:
+        ptype = ParamType.STR
+        if default is not None and not isinstance(default, str):
+            ctx.report("FC404", nodes["default"], "IncludeFile's default must be a path (a string)")
+            return None
+    else:
+        ptype = values.get("type") or _infer(default)
+        if default is not None:
+            checked = _check_default(ptype, default)
+            if checked is MISSING:
+                ctx.report(
+                    "FC404",
+                    nodes["default"],
+                    f"default {default!r} of parameter '{name}' is not a valid {ptype.value}",
+                    hint="change the default or the type=",
+                )
+                return None
+            default = checked
+    return Parameter(
+        name=name,
+        attr=attr,
+        type=ptype,
+        span=ctx.span(target),
+        default=default,
+        help=values.get("help", ""),
+        required=bool(values.get("required", False)),
+        include_file=include,
+        is_text=bool(values.get("is_text", True)),
+    )
+
+
+def _param_type(ctx: Context, node: cst.BaseExpression) -> ParamType | None:
+    if isinstance(node, cst.Name) and node.value in _TYPES:
+        return _TYPES[node.value]
+    if ctx.api.resolve(node) == "JSONType":
+        return ParamType.JSON
+    ctx.report(
+        "FC403",
+        node,
+        f"parameter type `{ctx.code(node)}` is not one flowc knows",
+        hint="use str, int, float, bool or JSONType",
+    )
+    return None
+
+
+def _infer(default: Any) -> ParamType:
+    if isinstance(default, bool):
+        return ParamType.BOOL
+    if isinstance(default, int):
+        return ParamType.INT
+    if isinstance(default, float):
+        return ParamType.FLOAT
+    if isinstance(default, (dict, list, tuple)):
+        return ParamType.JSON
+    return ParamType.STR
+
+
+def _check_default(ptype: ParamType, default: Any) -> Any:
+    """The default converted to the parameter's type, or MISSING if it does not fit."""
+    if ptype is ParamType.STR:
+        return default if isinstance(default, str) else MISSING
+    if ptype is ParamType.BOOL:
+        return default if isinstance(default, bool) else MISSING
+    if ptype is ParamType.INT:
+        return default if isinstance(default, int) and not isinstance(default, bool) else MISSING
+    if ptype is ParamType.FLOAT:
+        if isinstance(default, (int, float)) and not isinstance(default, bool):
+            return float(default)
+        return MISSING
+    # JSON: a JSON string (Metaflow's convention) or a literal structure.
+    if isinstance(default, str):
+        try:
+            return json.loads(default)
+        except ValueError:
+            return MISSING
+    try:
+        return json.loads(json.dumps(default))
+    except (TypeError, ValueError):
+        return MISSING

@@ -1,0 +1,257 @@
+"""The graph's skeleton: start and end exist, every self.next names a step, every step is reachable
+from start and can reach end, and there is no cycle."""
+
+from __future__ import annotations
+
+from difflib import get_close_matches
+
+from flowc.analyzer.flowclass import FlowDraft
+from flowc.diagnostics import Diagnostic, Fix
+
+_HEAD = "from flowc import FlowSpec, step\n\nclass F(FlowSpec):\n"
+
+EXAMPLES: dict[str, tuple[str, str]] = {
+    "FC101": (
+        _HEAD + "    @step\n    def start(self):\n        self.next(self.end)\n\n"
+        "    @step\n    def end(self):\n        pass\n",
+        _HEAD + "    @step\n    def start(self):\n        self.next(self.ned)\n\n"
+        "    @step\n    def end(self):\n        pass\n",
+    ),
+    "FC106": (
+        _HEAD + "    @step\n    def start(self):\n        self.next(self.end)\n\n"
+        "    @step\n    def end(self):\n        pass\n",
+        _HEAD + "    @step\n    def begin(self):\n        self.next(self.end)\n\n"
+        "    @step\n    def end(self):\n        pass\n",
+    ),
+    "FC107": (
+        _HEAD + "    @step\n    def start(self):\n        self.next(self.end)\n\n"
+        "    @step\n    def end(self):\n        pass\n",
+        _HEAD + "    @step\n    def start(self):\n        self.next(self.finish)\n\n"
+        "    @step\n    def finish(self):\n        self.next(self.start)\n",
+    ),
+    "FC113": (
+        _HEAD + "    @step\n    def start(self):\n        self.next(self.end)\n\n"
+        "    @step\n    def end(self):\n        pass\n",
+        _HEAD + "    @step\n    def start(self):\n        self.next(self.helper)\n\n"
+        "    def helper(self):\n        self.next(self.end)\n\n"
+        "    @step\n    def end(self):\n        pass\n",
+    ),
+    "FC201": (
+        _HEAD + "    @step\n    def start(self):\n        self.next(self.a)\n\n"
+        "    @step\n    def a(self):\n        self.next(self.end)\n\n"
+        "    @step\n    def end(self):\n        pass\n",
+        _HEAD + "    @step\n    def start(self):\n        self.next(self.end)\n\n"
+        "    @step\n    def orphan(self):\n        self.next(self.end)\n\n"
+        "    @step\n    def end(self):\n        pass\n",
+    ),
+    "FC203": (
+        _HEAD + "    @step\n    def start(self):\n        self.next(self.a)\n\n"
+        "    @step\n    def a(self):\n        self.next(self.end)\n\n"
+        "    @step\n    def end(self):\n        pass\n",
+        _HEAD + "    @step\n    def start(self):\n        self.next(self.a)\n\n"
+        "    @step\n    def a(self):\n        self.next(self.b)\n\n"
+        "    @step\n    def b(self):\n        self.next(self.a)\n\n"
+        "    @step\n    def end(self):\n        pass\n",
+    ),
+}
+
+
+def _report(
+    diags: list[Diagnostic],
+    draft: FlowDraft,
+    code: str,
+    span: object,
+    message: str,
+    hint: str | None = None,
+    fix: Fix | None = None,
+) -> None:
+    from flowc.ir import Span
+
+    diags.append(Diagnostic(code, message, draft.flow.file, span if isinstance(span, Span) else None, hint, fix=fix))
+
+
+def check(draft: FlowDraft, diags: list[Diagnostic]) -> bool:
+    """Report skeleton problems; True when the graph is sound enough to analyse splits."""
+    flow = draft.flow
+    names = [s.name for s in flow.steps]
+    known = set(names)
+    ok = True
+    if "start" not in known:
+        _report(
+            diags,
+            draft,
+            "FC106",
+            flow.span,
+            f"flow '{flow.name}' has no start step",
+            hint="add `@step def start(self): ...`: every run begins there",
+        )
+        ok = False
+    if "end" not in known:
+        _report(
+            diags,
+            draft,
+            "FC107",
+            flow.span,
+            f"flow '{flow.name}' has no end step",
+            hint="add `@step def end(self): pass`: every run finishes there",
+        )
+        ok = False
+    # Unknown targets, each with the closest names and a fix when exactly one is close.
+    for s in flow.steps:
+        for t in s.successors:
+            if t in known:
+                continue
+            ok = False
+            span = draft.refs.get((s.name, t))
+            if t in draft.methods:
+                _report(
+                    diags,
+                    draft,
+                    "FC113",
+                    span,
+                    f"self.next(self.{t}): '{t}' is a method but not a step",
+                    hint=f"add @step above `def {t}`",
+                )
+                continue
+            close = get_close_matches(t, names, n=3, cutoff=0.6)
+            certain = get_close_matches(t, names, n=2, cutoff=0.75)
+            fix = Fix(span, close[0]) if span is not None and len(certain) == 1 and certain[0] == close[0] else None
+            hint = (
+                f"did you mean '{close[0]}'?"
+                if len(close) == 1
+                else (
+                    f"did you mean one of: {', '.join(repr(c) for c in close)}?"
+                    if close
+                    else f"steps are: {', '.join(names)}"
+                )
+            )
+            msg = f"self.next(self.{t}): no step named '{t}'"
+            if len(close) == 1:
+                msg += f"; did you mean '{close[0]}'?"
+                hint = "run `flowc check --fix` to apply it" if fix else f"rename it to '{close[0]}'"
+            _report(diags, draft, "FC101", span, msg, hint=hint, fix=fix)
+    succ = {s.name: [t for t in s.successors if t in known] for s in flow.steps}
+    if "start" in known:
+        reach = _reachable("start", succ)
+        for s in flow.steps:
+            if s.name not in reach:
+                ok = False
+                _report(
+                    diags,
+                    draft,
+                    "FC201",
+                    draft.name_spans.get(s.name, s.span),
+                    f"step '{s.name}' is never reached from start",
+                    hint="name it in some step's self.next, or delete it",
+                )
+    cycles = _cycles(names, succ)
+    for cyc in cycles:
+        ok = False
+        path = " -> ".join([*cyc, cyc[0]])
+        span = draft.refs.get((cyc[-1], cyc[0]))
+        _report(
+            diags,
+            draft,
+            "FC203",
+            span,
+            f"cycle: {path}",
+            hint="a flow is a DAG: to repeat work, use a foreach; to choose, use a switch",
+        )
+    if "end" in known:
+        pred: dict[str, list[str]] = {n: [] for n in names}
+        for n, ts in succ.items():
+            for t in ts:
+                pred[t].append(n)
+        back = _reachable("end", pred)
+        in_cycle = {n for c in cycles for n in c}
+        for s in flow.steps:
+            if s.name not in back and s.name not in in_cycle and s.name != "end":
+                ok = False
+                _report(
+                    diags,
+                    draft,
+                    "FC202",
+                    draft.name_spans.get(s.name, s.span),
+                    f"step '{s.name}' can never reach end",
+                    hint="give it a self.next that leads to end",
+                )
+    return ok
+
+
+def _reachable(root: str, succ: dict[str, list[str]]) -> set[str]:
+    seen = {root}
+    todo = [root]
+    while todo:
+        for t in succ.get(todo.pop(), ()):
+            if t not in seen:
+                seen.add(t)
+                todo.append(t)
+    return seen
+
+
+def _cycles(names: list[str], succ: dict[str, list[str]]) -> list[list[str]]:
+    """One representative cycle per strongly connected component (iterative Tarjan)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    on: set[str] = set()
+    stack: list[str] = []
+    comps: list[list[str]] = []
+    counter = 0
+    for root in names:
+        if root in index:
+            continue
+        work = [(root, iter(succ[root]))]
+        index[root] = low[root] = counter
+        counter += 1
+        stack.append(root)
+        on.add(root)
+        while work:
+            v, it = work[-1]
+            nxt = next(it, None)
+            if nxt is not None:
+                if nxt not in index:
+                    index[nxt] = low[nxt] = counter
+                    counter += 1
+                    stack.append(nxt)
+                    on.add(nxt)
+                    work.append((nxt, iter(succ[nxt])))
+                elif nxt in on:
+                    low[v] = min(low[v], index[nxt])
+                continue
+            work.pop()
+            if work:
+                low[work[-1][0]] = min(low[work[-1][0]], low[v])
+            if low[v] == index[v]:
+                comp = []
+                while True:
+                    w = stack.pop()
+                    on.discard(w)
+                    comp.append(w)
+                    if w == v:
+                        break
+                if len(comp) > 1 or v in succ[v]:
+                    comps.append(_cycle_path(set(comp), succ, names))
+    return comps
+
+
+def _cycle_path(comp: set[str], succ: dict[str, list[str]], order: list[str]) -> list[str]:
+    start = min(comp, key=order.index)
+    # Shortest way back to start inside the component (BFS), for a readable report.
+    prev: dict[str, str] = {}
+    frontier = [start]
+    while frontier:
+        nxt_frontier = []
+        for v in frontier:
+            for t in succ[v]:
+                if t not in comp:
+                    continue
+                if t == start:
+                    path = [v]
+                    while path[-1] != start:
+                        path.append(prev[path[-1]])
+                    return path[::-1]
+                if t not in prev:
+                    prev[t] = v
+                    nxt_frontier.append(t)
+        frontier = nxt_frontier
+    return [start]

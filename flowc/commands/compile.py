@@ -1,0 +1,57 @@
+"""`flowc compile`: a flow to an orchestrator's files."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from flowc.commands._common import print_diagnostics, resolve_target, target_options, write_files
+from flowc.diagnostics import Severity
+
+HELP = "compile a flow for a target (step-functions, argo, airflow, ir, or a plugin)"
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("path", help="the flow file")
+    p.add_argument("--target", "-t", required=True, help="the target; `flowc targets` lists them")
+    p.add_argument("--flow", help="the flow class, when the file has several")
+    p.add_argument("--output", "-o", metavar="DIR", help="folder to write into (default: build/<target>)")
+    p.add_argument("--stdout", action="store_true", help="print the files instead of writing them")
+
+
+def compile_for(args: argparse.Namespace) -> tuple[int, object, object, object]:
+    """Shared by compile and deploy: (status, target, flow, result)."""
+    from flowc.compiler import analyze
+
+    target = resolve_target(args.target)
+    if isinstance(target, str):
+        print(f"flowc {args.command}: {target}", file=sys.stderr)
+        return 2, None, None, None
+    a = analyze(args.path, args.flow)
+    if a.flow is None:
+        print_diagnostics(a.diagnostics, {a.file: a.source})
+        return 1, target, None, None
+    result = target.compile(a.flow, target_options(target, args, args.path))
+    diags = a.diagnostics + list(result.diagnostics)
+    print_diagnostics(diags, {a.file: a.source})
+    if any(d.severity is Severity.ERROR for d in diags):
+        return 1, target, a.flow, None
+    return 0, target, a.flow, result
+
+
+def run(args: argparse.Namespace) -> int:
+    status, _target, _flow, result = compile_for(args)
+    if status or result is None:
+        return status
+    files = result.files  # type: ignore[attr-defined]
+    if args.stdout:
+        for f in files:
+            if len(files) > 1:
+                print(f"# --- {f.path}")
+            sys.stdout.write(f.content)
+        return 0
+    out = Path(args.output or Path("build") / args.target)
+    for path, changed in write_files(out, files):
+        print(f"{'wrote' if changed else 'unchanged'} {path}", file=sys.stderr)
+    return 0

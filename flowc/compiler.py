@@ -1,0 +1,118 @@
+"""The pipeline, stage by stage: read → analyse (libcst) → check → lower (a target) → files.
+
+`analyze` and `compile_flow` are the library's entry points; they never raise for a mistake in the
+user's flow: problems come back as diagnostics.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from flowc.diagnostics import Diagnostic, Severity
+from flowc.ir import Flow
+from flowc.target_api import TargetRegistry, TargetResult, default_registry
+
+
+@dataclass
+class Analysis:
+    file: str
+    source: str
+    flow: Flow | None = None
+    # every checked flow in the file (with all_flows=True), for `flowc check`
+    flows: list[Flow] = field(default_factory=list)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    flow_names: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not any(d.severity is Severity.ERROR for d in self.diagnostics)
+
+
+def read_source(path: str | Path) -> tuple[str | None, Diagnostic | None]:
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        return None, Diagnostic("FC004", f"cannot read the file: {exc.strerror or exc}", str(path))
+    try:
+        return data.decode("utf-8-sig"), None
+    except UnicodeDecodeError as exc:
+        return None, Diagnostic(
+            "FC004",
+            f"the file is not UTF-8 text (byte {exc.start})",
+            str(path),
+            hint="save the flow as UTF-8",
+        )
+
+
+def analyze(
+    path: str | Path,
+    flow_name: str | None = None,
+    source: str | None = None,
+    all_flows: bool = False,
+    require_flow: bool = True,
+) -> Analysis:
+    """Read, analyse and check one file. `flow` is set only when there is no error."""
+    from flowc.analyzer import analyze_source
+    from flowc.checks import run_checks
+
+    file = str(path)
+    if source is None:
+        source, err = read_source(path)
+        if source is None:
+            assert err is not None
+            return Analysis(file, "", diagnostics=[err])
+    result = Analysis(file, source)
+    try:
+        sa = analyze_source(file, source, flow_name, all_flows=all_flows, require_flow=require_flow)
+    except RecursionError:
+        result.diagnostics.append(Diagnostic("FC001", "the source is too deeply nested to analyse", file))
+        return result
+    result.flow_names = sa.flow_names
+    diags = list(sa.diagnostics)
+    for draft in sa.drafts:
+        flow, found = run_checks(draft)
+        diags.extend(found)
+        result.flows.append(flow)
+    result.diagnostics = sorted(set(diags), key=lambda d: d.sort_key)
+    if result.ok and result.flows:
+        result.flow = result.flows[0]
+    return result
+
+
+@dataclass
+class CompileResult:
+    analysis: Analysis
+    output: TargetResult | None = None
+
+    @property
+    def diagnostics(self) -> list[Diagnostic]:
+        extra = list(self.output.diagnostics) if self.output else []
+        return self.analysis.diagnostics + extra
+
+    @property
+    def ok(self) -> bool:
+        return self.output is not None and not any(d.severity is Severity.ERROR for d in self.diagnostics)
+
+    @property
+    def files(self) -> tuple[Any, ...]:
+        return self.output.files if self.output else ()
+
+
+def compile_flow(
+    path: str | Path,
+    target: str,
+    options: Mapping[str, Any] | None = None,
+    flow_name: str | None = None,
+    registry: TargetRegistry | None = None,
+) -> CompileResult:
+    """analyse → check → lower with `target`. Raises KeyError for an unknown target name."""
+    analysis = analyze(path, flow_name)
+    backend = (registry or default_registry()).get(target)
+    if analysis.flow is None:
+        return CompileResult(analysis)
+    opts = {o.dest: o.default for o in backend.options()}
+    opts.update(options or {})
+    return CompileResult(analysis, backend.compile(analysis.flow, opts))

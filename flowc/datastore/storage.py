@@ -1,0 +1,88 @@
+"""Byte storage under a root: a local folder or an S3 prefix, behind one small interface.
+
+Keys are relative and `/`-separated (see `layout`). Every `put` is atomic for readers: locally the
+bytes go to a temporary file that is renamed into place, and an S3 PUT is atomic by itself. boto3 is
+imported only when an `s3://` root is opened.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import Protocol
+
+
+class NotFound(KeyError):
+    """The key does not exist in the datastore."""
+
+    def __str__(self) -> str:
+        return f"not found in the datastore: {self.args[0]}"
+
+
+class Storage(Protocol):
+    root: str
+
+    def get(self, key: str) -> bytes: ...
+
+    def put(self, key: str, data: bytes) -> None: ...
+
+    def exists(self, key: str) -> bool: ...
+
+    def list(self, prefix: str) -> list[str]: ...
+
+    def url(self, key: str) -> str: ...
+
+
+class LocalStorage:
+    def __init__(self, root: str | os.PathLike[str]) -> None:
+        self.path = Path(root).resolve()
+        self.root = str(self.path)
+
+    def _file(self, key: str) -> Path:
+        if key.startswith("/") or ".." in key.split("/"):
+            raise ValueError(f"datastore keys are relative and stay under the root: {key!r}")
+        return self.path / key
+
+    def get(self, key: str) -> bytes:
+        try:
+            return self._file(key).read_bytes()
+        except (FileNotFoundError, NotADirectoryError):
+            raise NotFound(key) from None
+
+    def put(self, key: str, data: bytes) -> None:
+        target = self._file(key)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as f:
+                f.write(data)
+            os.replace(tmp, target)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+    def exists(self, key: str) -> bool:
+        return self._file(key).is_file()
+
+    def list(self, prefix: str) -> list[str]:
+        base = self._file(prefix.rstrip("/")) if prefix else self.path
+        if not base.is_dir():
+            return []
+        return sorted(
+            p.relative_to(self.path).as_posix() for p in base.rglob("*") if p.is_file() and not p.name.startswith(".")
+        )
+
+    def url(self, key: str) -> str:
+        return str(self._file(key))
+
+
+def open_storage(root: str) -> Storage:
+    """The storage for a datastore root: `s3://bucket/prefix` or a local folder."""
+    if root.startswith("s3://"):
+        from flowc.datastore.s3 import S3Storage
+
+        return S3Storage(root)
+    if "://" in root:
+        raise ValueError(f"unsupported datastore {root!r}: use a local folder or s3://bucket/prefix")
+    return LocalStorage(root)

@@ -1,0 +1,127 @@
+"""Getting a task's code: fetch the code package once per machine, import the user's module.
+
+Extracted packages are cached by id (content hash), so a machine that runs many tasks of one flow
+downloads and unpacks its code once. Extraction goes to a temporary folder that is renamed into place,
+so concurrent tasks never see half a package.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import shutil
+import sys
+import tempfile
+import types
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from flowc.datastore import package as code_package
+from flowc.datastore.storage import LocalStorage, NotFound
+from flowc.datastore.store import FlowDatastore
+from flowc.ir import Flow
+
+
+class CodeError(Exception):
+    """The code package cannot be found or loaded."""
+
+
+@dataclass(frozen=True)
+class LoadedCode:
+    flow: Flow
+    root: Path  # the extracted package
+    flow_file: Path  # the flow's source, inside root/code
+
+    @property
+    def code_dir(self) -> Path:
+        return self.root / "code"
+
+
+def cache_root(store: FlowDatastore) -> Path:
+    env = os.environ.get("FLOWC_CACHE_DIR")
+    if env:
+        return Path(env) / "code"
+    if isinstance(store.storage, LocalStorage):
+        return store.storage.path / ".cache" / "code"
+    return Path.home() / ".cache" / "flowc" / "code"
+
+
+def fetch(store: FlowDatastore, code_id: str) -> LoadedCode:
+    root = cache_root(store) / f"{store.flow}-{code_id}"
+    if not (root / "meta.json").is_file():
+        try:
+            data = store.get_code(code_id)
+        except NotFound:
+            raise CodeError(
+                f"code package {code_id} of flow {store.flow} is not in {store.storage.root}: "
+                f"upload it first (flowc package / flowc deploy)"
+            ) from None
+        root.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(dir=root.parent, prefix=f".{root.name}."))
+        try:
+            code_package.extract(data, tmp)
+            os.rename(tmp, root)
+        except OSError:
+            # Another task unpacked the same package first; theirs is identical.
+            if not (root / "meta.json").is_file():
+                raise
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+    meta = json.loads((root / "meta.json").read_text())
+    flow = Flow.from_json((root / "flow.json").read_text())
+    return LoadedCode(flow=flow, root=root, flow_file=root / "code" / meta["flow_file"])
+
+
+def _metaflow_alias() -> types.ModuleType:
+    """A stand-in `metaflow` module that maps Metaflow's authoring names to flowc's."""
+    import flowc
+    from flowc import api
+
+    alias = types.ModuleType("metaflow", "flowc's stand-in for metaflow while a flow is imported")
+    for name in flowc.__all__:
+        if not name.startswith("_"):
+            setattr(alias, name, getattr(flowc, name))
+    # Metaflow decorators that only configure compute: recorded and otherwise ignored here (the
+    # compiler reads them from source).
+    for name in ("kubernetes", "batch", "card", "conda", "conda_base", "pypi", "pypi_base", "secrets"):
+        setattr(alias, name, api._recording_decorator(name))
+    return alias
+
+
+@contextmanager
+def _module_aliases(dialect: str) -> Iterator[None]:
+    if dialect != "metaflow":
+        yield
+        return
+    saved = sys.modules.get("metaflow")
+    sys.modules["metaflow"] = _metaflow_alias()
+    try:
+        yield
+    finally:
+        if saved is None:
+            sys.modules.pop("metaflow", None)
+        else:
+            sys.modules["metaflow"] = saved
+
+
+def import_flow_class(code: LoadedCode) -> type[Any]:
+    """Import the flow's module from the package and return its flow class (user code runs here)."""
+    if str(code.code_dir) not in sys.path:
+        sys.path.insert(0, str(code.code_dir))
+    module_name = code.flow_file.stem
+    spec = importlib.util.spec_from_file_location(module_name, code.flow_file)
+    if spec is None or spec.loader is None:
+        raise CodeError(f"cannot import {code.flow_file}")
+    module = importlib.util.module_from_spec(spec)
+    # Registered before it runs, so classes defined in the flow file pickle and unpickle by name.
+    sys.modules[module_name] = module
+    with _module_aliases(code.flow.dialect):
+        spec.loader.exec_module(module)
+    cls = getattr(module, code.flow.name, None)
+    if not isinstance(cls, type):
+        raise CodeError(f"{code.flow_file.name} defines no class {code.flow.name}")
+    return cls
