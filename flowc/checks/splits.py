@@ -170,10 +170,10 @@ def check(draft: FlowDraft, diags: list[Diagnostic]) -> Flow:
         scopes = tuple(f[0] for f in stack)
         fscopes = tuple(n for n in scopes if steps[n].transition is Transition.FOREACH)
         closed = closes.get(s.name)
-        kind: JoinKind | None = None
+        join_kind: JoinKind | None = None
         if closed is not None:
-            kind = JoinKind.FOREACH if steps[closed].transition is Transition.FOREACH else JoinKind.STATIC
-        new_steps.append(_complete(s, closed, kind, fscopes, scopes))
+            join_kind = JoinKind.FOREACH if steps[closed].transition is Transition.FOREACH else JoinKind.STATIC
+        new_steps.append(_complete(s, closed, join_kind, fscopes, scopes))
     return flow.with_steps(tuple(new_steps))
 
 
