@@ -1,0 +1,127 @@
+"""Step Functions' and AWS Batch's hard limits, checked at compile time as diagnostics.
+
+A definition that breaks one of these is rejected by AWS at deploy time, or worse, fails in the
+middle of a run; finding out here names the step and the fix.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+from flowc.diagnostics import Diagnostic, Severity
+from flowc.ir import Flow
+
+from .settings import Settings
+from .values import ALL, ATTEMPT, ERROR_CAUSE, INDEX, PARAMS_JSON, RUN_ID
+
+MAX_DEFINITION_BYTES = 1_048_576  # the state machine definition, as sent
+MAX_OVERRIDE_CHARS = 8_192  # AWS Batch: containerOverrides of one SubmitJob
+MAX_PAYLOAD_BYTES = 262_144  # any state's input or output
+# The longest a run-time value can become: an execution name is at most 80 characters; an index
+# component is a decimal below a Distributed Map's 100 million items; a retry count is below 100.
+_WORST_CASE = {RUN_ID: "r" * 80, INDEX: "9" * 9, ATTEMPT: "99", ERROR_CAUSE: ""}
+
+
+def check_flow(flow: Flow, settings: Settings) -> list[Diagnostic]:
+    out: list[Diagnostic] = []
+    for p in flow.parameters:
+        bad = next(_dollar_keys(p.name if p.default is None else {p.name: p.default}), None)
+        if bad is not None:
+            out.append(
+                Diagnostic(
+                    "FC501",
+                    f"parameter {p.name!r}: a key ending in '.$' ({bad!r}) means a path in ASL",
+                    flow.file,
+                    p.span,
+                    hint="rename the key; Step Functions would read its value as a JSONPath",
+                )
+            )
+    defaults = {p.name: p.default for p in flow.parameters if p.default is not None}
+    if len(json.dumps(defaults).encode()) > MAX_PAYLOAD_BYTES // 2:
+        out.append(
+            Diagnostic(
+                "FC501",
+                "the parameters' defaults take more than half of Step Functions' 256 KiB state payload",
+                flow.file,
+                flow.span,
+                hint="use IncludeFile or read large values from storage in the start step",
+            )
+        )
+    for step in flow.steps:
+        deco = step.decorators
+        if deco.image is not None:
+            out.append(
+                Diagnostic(
+                    "FC501",
+                    f"step {step.name!r}: @image is not applied on Step Functions; tasks run in the "
+                    + ("job definition's image" if settings.mode == "batch" else "worker's environment"),
+                    flow.file,
+                    step.span,
+                    severity=Severity.WARNING,
+                    hint="give the step its own job definition with that image, or drop @image",
+                )
+            )
+        if settings.mode == "batch" and deco.resources is not None and deco.resources.disk is not None:
+            out.append(
+                Diagnostic(
+                    "FC501",
+                    f"step {step.name!r}: AWS Batch takes no disk size per job; @resources(disk=...) is ignored",
+                    flow.file,
+                    step.span,
+                    severity=Severity.WARNING,
+                    hint="size the disk in the job definition or its compute environment's launch template",
+                )
+            )
+    return out
+
+
+def check_definition(flow: Flow, settings: Settings, definition: dict[str, Any]) -> list[Diagnostic]:
+    out: list[Diagnostic] = []
+    size = len(json.dumps(definition, separators=(",", ":"), ensure_ascii=False).encode())
+    if size >= MAX_DEFINITION_BYTES:
+        out.append(
+            Diagnostic(
+                "FC501",
+                f"the state machine definition is {size:,} bytes; Step Functions takes under {MAX_DEFINITION_BYTES:,}",
+                flow.file,
+                flow.span,
+                hint="split the flow, or move a repeated part into a foreach",
+            )
+        )
+    return out
+
+
+def check_commands(flow: Flow, commands: dict[str, dict[str, Any]]) -> list[Diagnostic]:
+    """`commands`: each step's task payload (argv and environment, with run-time tokens)."""
+    defaults = {p.name: p.default for p in flow.parameters if p.default is not None}
+    worst = {**_WORST_CASE, PARAMS_JSON: json.dumps(defaults)}
+    out: list[Diagnostic] = []
+    for name, payload in commands.items():
+        text = json.dumps(payload, separators=(",", ":"))
+        for dyn in ALL:
+            text = text.replace(json.dumps(dyn.token)[1:-1], json.dumps(worst[dyn])[1:-1])
+        if len(text) > MAX_OVERRIDE_CHARS:
+            out.append(
+                Diagnostic(
+                    "FC501",
+                    f"step {name!r}: its task command can reach {len(text):,} characters; AWS Batch "
+                    f"takes at most {MAX_OVERRIDE_CHARS:,} in container overrides",
+                    flow.file,
+                    flow.step(name).span,
+                    hint="shorten environment values or parameter defaults",
+                )
+            )
+    return out
+
+
+def _dollar_keys(value: Any) -> Iterator[str]:
+    if isinstance(value, dict):
+        for k, v in value.items():
+            if str(k).endswith(".$"):
+                yield str(k)
+            yield from _dollar_keys(v)
+    elif isinstance(value, list):
+        for v in value:
+            yield from _dollar_keys(v)
