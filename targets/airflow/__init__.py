@@ -1,0 +1,333 @@
+"""The Airflow target: one DAG `.py` file per flow, rendered from `templates/airflow_dag.py.j2`.
+
+`lower.plan_dag` decides the tasks and their dependencies; this module gives each task its operator
+arguments (the runner's command from `flowc.runner.command`, retries, timeouts, pod settings) and
+renders the file. Deploying lives in `deploy.py`. See docs/targets/airflow.md.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from flowc.targets.airflow.literals import Code, jinja_inert, k8s_inert, py_literal
+from flowc.targets.airflow.lower import DagPlan, Task, plan_dag
+from flowc.targets.airflow.render import render_dag
+
+from flowc.diagnostics import Diagnostic, Severity
+from flowc.ir import Flow, ParamType, Step, Transition
+from flowc.runner.command import step_command
+from flowc.target_api import OutputFile, TargetOption, TargetResult
+
+MODES = ("kubernetes", "local")
+# Airflow's own Jinja expressions for the values only known at run time.
+RUN_ID = "{{ run_id }}"
+ATTEMPT = "{{ ti.try_number - 1 }}"
+INDEX = "{{ task.flowc_index }}"
+PARAMS_JSON = "{{ params | flowc_params }}"
+# Where KubernetesPodOperator's sidecar reads a task's XCom from.
+POD_XCOM_PATH = "/airflow/xcom/return.json"
+# Airflow's timeout is a backstop a little after the runner's own, so the runner's clear message
+# (and @catch) normally wins the race.
+TIMEOUT_GRACE_SECONDS = 60
+START_DATE = (2024, 1, 1)
+
+_PARAM_TYPES = {
+    ParamType.STR: "string",
+    ParamType.INT: "integer",
+    ParamType.FLOAT: "number",
+    ParamType.BOOL: "boolean",
+}
+
+
+class AirflowTarget:
+    name = "airflow"
+    description = "an Airflow DAG file (Airflow 2.7+ and 3.x): KubernetesPodOperator or local tasks"
+    deploy_module = "flowc.targets.airflow.deploy"
+
+    def options(self) -> Sequence[TargetOption]:
+        return (
+            TargetOption(
+                "mode",
+                "how tasks run: a KubernetesPodOperator per task, or the step runner as a "
+                "subprocess of the Airflow worker (local)",
+                default="kubernetes",
+                choices=MODES,
+            ),
+            TargetOption(
+                "datastore",
+                "where tasks keep artifacts: s3://bucket/prefix, or an absolute folder the workers share (local mode)",
+            ),
+            TargetOption("image", "container image for steps without @image (kubernetes mode)"),
+            TargetOption("namespace", "Kubernetes namespace of the task pods", default="default"),
+            TargetOption("service-account", "Kubernetes service account of the task pods"),
+        )
+
+    def compile(self, flow: Flow, options: Mapping[str, Any]) -> TargetResult:
+        from flowc.datastore.package import build_code_package
+
+        opts = _Options.read(options)
+        diagnostics = list(opts.problems(flow))
+        plan = plan_dag(flow)
+        diagnostics += plan.diagnostics
+        if opts.mode == "kubernetes":
+            diagnostics += [_no_image(flow, s) for s in flow.steps if not (s.decorators.image or opts.image)]
+        if flow.schedule is not None:
+            diagnostics += [
+                Diagnostic(
+                    "FC501",
+                    f"parameter {p.name!r} has no default, but a scheduled Airflow DAG cannot ask for it",
+                    flow.file,
+                    p.span,
+                    hint="give it a default, or remove @schedule",
+                )
+                for p in flow.parameters
+                if _required(p.required, p.default)
+            ]
+        if any(d.severity is Severity.ERROR for d in diagnostics):
+            return TargetResult(diagnostics=tuple(diagnostics))
+        code_id = build_code_package(flow, flow.file).id
+        content = render_dag(
+            flow=flow,
+            dag_id=dag_id(flow),
+            mode=opts.mode,
+            dag_args=_dag_args(flow),
+            tasks=[_task_args(flow, t, plan, opts, code_id) for t in plan.tasks],
+            edges=plan.edges,
+        )
+        return TargetResult(files=(OutputFile(dag_file_name(flow), content),), diagnostics=tuple(diagnostics))
+
+    def validate(self, flow: Flow, result: TargetResult) -> Sequence[Diagnostic]:
+        """The DAG file must at least be valid Python; importing it needs Airflow (see the tests)."""
+        out = []
+        for f in result.files:
+            try:
+                compile(f.content, f.path, "exec")
+            except SyntaxError as exc:
+                out.append(Diagnostic("FC502", f"{f.path} is not valid Python: {exc}", flow.file))
+        return out
+
+
+class _Options:
+    def __init__(self, mode: str, datastore: str | None, image: str | None, namespace: str, sa: str | None):
+        self.mode = mode
+        self.datastore = datastore
+        self.image = image
+        self.namespace = namespace
+        self.service_account = sa
+
+    @classmethod
+    def read(cls, options: Mapping[str, Any]) -> _Options:
+        return cls(
+            mode=str(options.get("mode") or "kubernetes"),
+            datastore=options.get("datastore"),
+            image=options.get("image"),
+            namespace=str(options.get("namespace") or "default"),
+            sa=options.get("service_account"),
+        )
+
+    def problems(self, flow: Flow) -> list[Diagnostic]:
+        out = []
+        if self.mode not in MODES:
+            out.append(Diagnostic("FC501", f"unknown Airflow mode {self.mode!r}", flow.file, flow.span))
+        if not self.datastore:
+            out.append(
+                Diagnostic(
+                    "FC501",
+                    "the Airflow target needs a datastore every task can reach",
+                    flow.file,
+                    flow.span,
+                    hint="pass --datastore s3://bucket/prefix (or an absolute shared folder in local mode)",
+                )
+            )
+        return out
+
+
+def dag_id(flow: Flow) -> str:
+    """The flow's name, prefixed by its @project; characters Airflow refuses become "_"."""
+    raw = f"{flow.project}.{flow.name}" if flow.project else flow.name
+    return re.sub(r"[^A-Za-z0-9_.-]", "_", raw)[:250]
+
+
+def dag_file_name(flow: Flow) -> str:
+    # Airflow imports the file as a module: keep the name free of dots.
+    return re.sub(r"[^A-Za-z0-9_]", "_", dag_id(flow)) + ".py"
+
+
+def _required(required: bool, default: Any) -> bool:
+    return required and default is None
+
+
+def _no_image(flow: Flow, step: Step) -> Diagnostic:
+    return Diagnostic(
+        "FC501",
+        f"step {step.name!r} has no container image for its pod",
+        flow.file,
+        step.span,
+        hint="pass --image, decorate the step with @image, or use --mode local",
+    )
+
+
+def _dag_args(flow: Flow) -> list[tuple[str, Any]]:
+    doc = flow.description.strip()
+    tz = flow.schedule.timezone if flow.schedule and flow.schedule.timezone else "UTC"
+    schedule = None
+    if flow.schedule is not None:
+        schedule = f"@{flow.schedule.preset}" if flow.schedule.preset else flow.schedule.cron
+    y, m, d = START_DATE
+    args: list[tuple[str, Any]] = [
+        ("dag_id", dag_id(flow)),
+        ("description", doc.splitlines()[0] if doc else f"flowc flow {flow.name}"),
+        # A doc_md ending in ".md" is read by Airflow as a template file name; a newline prevents it.
+        ("doc_md", (doc or flow.name) + "\n"),
+        ("schedule", schedule),
+        ("start_date", Code(f"pendulum.datetime({y}, {m}, {d}, tz={tz!r})")),
+        ("catchup", False),
+        ("tags", ["flowc", *([flow.project] if flow.project else [])]),
+        ("params", Code(_params_code(flow))),
+    ]
+    return args
+
+
+def _params_code(flow: Flow) -> str:
+    entries = []
+    for p in flow.parameters:
+        kwargs: list[str] = []
+        if not _required(p.required, p.default):
+            kwargs.append(py_literal(p.default))
+        json_type = _PARAM_TYPES.get(p.type)
+        if json_type is not None:
+            nullable = p.default is None and not p.required
+            kwargs.append(f"type={py_literal(['null', json_type] if nullable else json_type)}")
+        if p.help:
+            kwargs.append(f"description={py_literal(p.help)}")
+        entries.append(f"{py_literal(p.name)}: Param({', '.join(kwargs)})")
+    return "{" + ", ".join(entries) + "}"
+
+
+def _task_args(flow: Flow, task: Task, plan: DagPlan, opts: _Options, code_id: str) -> dict[str, Any]:
+    if task.role == "fanout":
+        return _helper(
+            task,
+            "FlowcFanout",
+            [("split", task.step), ("outputs", _output_of(task.step)), ("paths", _paths(task.paths_from))],
+        )
+    if task.role == "case":
+        return _helper(
+            task,
+            "FlowcCase",
+            [
+                ("switch", task.step),
+                ("values", list(task.case_values)),
+                ("outputs", _output_of(task.step)),
+                ("paths", _paths(task.paths_from)),
+            ],
+        )
+    if task.role == "route":
+        return _helper(
+            task,
+            "FlowcRoute",
+            [("switch", task.step), ("routes", dict(task.routes)), ("output", _output_of(task.step))],
+        )
+    return _step_task(flow, flow.step(task.step), task, opts, code_id)
+
+
+def _helper(task: Task, cls: str, kwargs: list[tuple[str, Any]]) -> dict[str, Any]:
+    return {"id": task.task_id, "cls": cls, "expand": None, "kwargs": [("task_id", task.task_id), *kwargs]}
+
+
+def _output_of(task_id: str) -> Code:
+    return Code(f"tasks[{py_literal(task_id)}].output")
+
+
+def _paths(source: str | None) -> Any:
+    return [""] if source is None else _output_of(source)
+
+
+def _step_task(flow: Flow, step: Step, task: Task, opts: _Options, code_id: str) -> dict[str, Any]:
+    kubernetes = opts.mode == "kubernetes"
+    needs_output = step.transition in (Transition.FOREACH, Transition.SWITCH)
+    assert opts.datastore is not None
+    datastore = k8s_inert(opts.datastore) if kubernetes else opts.datastore
+    argv = step_command(
+        flow=flow.name,
+        code=code_id,
+        step=step.name,
+        run_id=RUN_ID,
+        datastore=jinja_inert(datastore),
+        index=INDEX if task.source is not None else "",
+        attempt=ATTEMPT,
+        params_json=PARAMS_JSON if step.name == "start" and flow.parameters else None,
+        output_json=POD_XCOM_PATH if kubernetes and needs_output else None,
+        print_output=not kubernetes,
+        executable=("flowc",) if kubernetes else (),
+    )
+    kwargs: list[tuple[str, Any]] = [("task_id", step.name)]
+    decos = step.decorators
+    if kubernetes:
+        kwargs += _pod_args(step, argv, opts, needs_output)
+    else:
+        kwargs.append(("argv", argv))
+        if decos.environment:
+            kwargs.append(("env", dict(decos.environment)))
+    if decos.retry is not None:
+        kwargs.append(("retries", decos.retry.times))
+        kwargs.append(("retry_delay", _timedelta(decos.retry.minutes_between_retries * 60)))
+    if decos.timeout_seconds is not None:
+        kwargs.append(("execution_timeout", _timedelta(decos.timeout_seconds + TIMEOUT_GRACE_SECONDS)))
+    if task.trigger_rule is not None:
+        kwargs.append(("trigger_rule", task.trigger_rule))
+    if step.description.strip():
+        kwargs.append(("doc_md", step.description.strip()))
+    return {
+        "id": task.task_id,
+        "cls": "FlowcPodStep" if kubernetes else "FlowcStep",
+        "expand": task.source,
+        "kwargs": kwargs,
+    }
+
+
+def _pod_args(step: Step, argv: list[str], opts: _Options, needs_output: bool) -> list[tuple[str, Any]]:
+    decos = step.decorators
+    image = decos.image or opts.image
+    assert image is not None
+    out: list[tuple[str, Any]] = [
+        ("name", step.name.replace("_", "-").lower()),
+        ("namespace", jinja_inert(opts.namespace)),
+        ("image", jinja_inert(image)),
+        ("cmds", argv[:1]),
+        ("arguments", argv[1:]),
+    ]
+    if decos.environment:
+        env = {k: jinja_inert(k8s_inert(v)) for k, v in decos.environment}
+        out.append(("env_vars", env))
+    res = decos.resources
+    if res is not None:
+        quantities: dict[str, str] = {}
+        if res.cpu is not None:
+            quantities["cpu"] = f"{res.cpu:g}"
+        if res.memory is not None:
+            quantities["memory"] = f"{res.memory}Mi"
+        if res.disk is not None:
+            quantities["ephemeral-storage"] = f"{res.disk}Mi"
+        limits = dict(quantities)
+        if res.gpu:
+            limits["nvidia.com/gpu"] = str(res.gpu)
+            out.append(
+                (
+                    "container_resources",
+                    Code(f"k8s.V1ResourceRequirements(requests={py_literal(quantities)}, limits={py_literal(limits)})"),
+                )
+            )
+    if opts.service_account:
+        out.append(("service_account_name", jinja_inert(opts.service_account)))
+    out += [("get_logs", True), ("do_xcom_push", needs_output), ("on_finish_action", "delete_pod")]
+    return out
+
+
+def _timedelta(seconds: int) -> Code:
+    return Code(f"datetime.timedelta(seconds={int(seconds)})")
+
+
+__all__ = ["AirflowTarget", "dag_file_name", "dag_id"]
