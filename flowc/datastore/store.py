@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import pickle
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from flowc.datastore import layout
@@ -80,7 +80,7 @@ class FlowDatastore:
             ) from exc
         return {"sha": self.save_blob(data), "type": type_name(value), "size": len(data)}
 
-    def mark_known(self, shas: Mapping[str, Any]) -> None:
+    def mark_known(self, shas: Iterable[str]) -> None:
         """Hashes already in the store (from parent manifests): no need to write or check them."""
         self._known.update(shas)
 

@@ -1,0 +1,154 @@
+"""`flowc run`: run a whole flow locally, each task in its own `flowc step` process, as in production."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import secrets
+import sys
+import time
+from pathlib import Path
+from typing import IO, Any
+
+HELP = "run a flow locally, in parallel, through the same step runner the orchestrators use"
+
+_RUN_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")
+_GREEN, _RED, _YELLOW, _DIM, _RESET = "\x1b[32m", "\x1b[31;1m", "\x1b[33m", "\x1b[2m", "\x1b[0m"
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("path", metavar="FLOW.py", help="the flow file")
+    p.add_argument("--flow", help="the flow class, when the file has several")
+    p.add_argument("--param", action="append", default=[], metavar="NAME=VALUE", help="set a parameter (repeatable)")
+    p.add_argument("--max-workers", type=int, default=os.cpu_count() or 1, help="tasks run at once (default: CPUs)")
+    p.add_argument("--datastore", default=".flowc", help="local folder or s3://bucket/prefix (default .flowc)")
+    p.add_argument("--run-id", help="the run's id (default: time and a random suffix)")
+    p.add_argument("--color", choices=("auto", "always", "never"), default="auto")
+
+
+def new_run_id() -> str:
+    return time.strftime("%Y%m%dT%H%M%S") + "-" + secrets.token_hex(3)
+
+
+class Progress:
+    """Prints scheduler events as lines a person (or a CI log) can follow."""
+
+    def __init__(self, out: IO[str], color: bool, t0: float) -> None:
+        self.out = out
+        self.color = color
+        self.t0 = t0
+
+    def _c(self, code: str, text: str) -> str:
+        return f"{code}{text}{_RESET}" if self.color else text
+
+    def line(self, text: str) -> None:
+        stamp = f"[{time.monotonic() - self.t0:7.2f}s]"
+        print(f"{self._c(_DIM, stamp)} {text}", file=self.out, flush=True)
+
+    def __call__(self, e: Any) -> None:
+        name = e.task.name
+        # Inside a foreach only fan-out summaries are shown, so a 1,000-way foreach stays readable.
+        in_foreach = bool(e.task.index)
+        if e.kind == "started" and not in_foreach:
+            again = f" (attempt {e.attempt})" if e.attempt else ""
+            self.line(f"{name:<24} started{again}")
+        elif e.kind == "done" and not in_foreach:
+            self.line(f"{name:<24} {self._c(_GREEN, 'done')} in {e.seconds:.2f}s")
+        elif e.kind == "fanout":
+            self.line(f"{name:<24} foreach: {e.count} task{'s' * (e.count != 1)}")
+        elif e.kind == "fanout_done":
+            self.line(f"{name:<24} foreach: {self._c(_GREEN, f'{e.count}/{e.count} done')}")
+        elif e.kind == "retrying":
+            self.line(
+                f"{name:<24} {self._c(_YELLOW, 'failed')} (exit {e.exit_code}, attempt {e.attempt}); "
+                f"retrying in {e.seconds:.0f}s; log: {e.log}"
+            )
+        elif e.kind == "failed":
+            self.line(f"{name:<24} {self._c(_RED, 'FAILED')} (exit {e.exit_code}, attempt {e.attempt})")
+
+
+def run(args: argparse.Namespace) -> int:
+    from flowc.commands._common import print_diagnostics, use_color
+    from flowc.compiler import analyze
+    from flowc.datastore import layout
+    from flowc.datastore.package import build_code_package
+    from flowc.datastore.store import FlowDatastore
+    from flowc.runner import params as params_mod
+    from flowc.runner.scheduler import LocalScheduler, log_tail
+
+    err = sys.stderr
+    analysis = analyze(args.path, args.flow)
+    if analysis.flow is None:
+        print_diagnostics(analysis.diagnostics, {analysis.file: analysis.source}, err, args.color)
+        return 1
+    flow = analysis.flow
+    if args.max_workers < 1:
+        print("flowc run: --max-workers must be at least 1", file=err)
+        return 2
+    run_id = args.run_id or new_run_id()
+    if not _RUN_ID.match(run_id):
+        print(f"flowc run: --run-id {run_id!r}: use letters, digits, '.', '_' and '-'", file=err)
+        return 2
+    try:
+        values = params_mod.resolve(flow, params_mod.split_assignments(args.param))
+        # IncludeFile paths are read by the start task; check they exist before anything runs.
+        params_mod.read_include_files(flow, values, [Path(args.path).parent])
+    except params_mod.ParamError as exc:
+        for problem in exc.problems:
+            print(f"flowc run: {problem}", file=err)
+        return 2
+    try:
+        store = FlowDatastore.open(args.datastore, flow.name)
+        package = build_code_package(flow, args.path)
+        store.put_code(package.id, package.data)
+    except (OSError, ValueError) as exc:
+        print(f"flowc run: cannot prepare the datastore {args.datastore}: {exc}", file=err)
+        return 1
+
+    out = sys.stdout
+    t0 = time.monotonic()
+    progress = Progress(out, use_color(out, args.color), t0)
+    log_root = Path(store.storage.root) if not store.storage.root.startswith("s3://") else Path(".flowc")
+    logs = log_root / layout.run_prefix(flow.name, run_id) / "logs"
+    print(f"flowc run: {flow.name} run {run_id}", file=out)
+    print(f"  datastore {store.storage.root}  logs {logs}", file=out, flush=True)
+    meta: dict[str, Any] = {
+        "flow": flow.name,
+        "run_id": run_id,
+        "code": package.id,
+        "parameters": values,
+        "status": "running",
+        "started_at": round(time.time(), 3),
+    }
+    store.write_run_meta(run_id, meta)
+    scheduler = LocalScheduler(
+        flow,
+        code_id=package.id,
+        run_id=run_id,
+        store=store,
+        log_root=log_root,
+        params=values,
+        max_workers=args.max_workers,
+        on_event=progress,
+    )
+    result = scheduler.run()
+    status = "interrupted" if result.interrupted else "succeeded" if result.ok else "failed"
+    store.write_run_meta(
+        run_id, {**meta, "status": status, "finished_at": round(time.time(), 3), "tasks": scheduler.task_times}
+    )
+    if result.interrupted:
+        print(f"flowc run: interrupted; run {run_id} stopped after {result.tasks_done} tasks", file=err)
+        return 130
+    if not result.ok:
+        for f in result.failures:
+            tail = f.detail or log_tail(Path(f.log))
+            print(f"\nflowc run: task {f.task.name} failed (exit {f.exit_code}, attempt {f.attempt}):", file=err)
+            if tail:
+                print(tail, file=err)
+            if f.log:
+                print(f"log: {f.log}", file=err)
+        print(f"flowc run: run {run_id} failed after {result.tasks_done} tasks in {result.seconds:.2f}s", file=err)
+        return 1
+    print(f"flowc run: run {run_id} succeeded: {result.tasks_done} tasks in {result.seconds:.2f}s", file=out)
+    return 0

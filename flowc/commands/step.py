@@ -1,0 +1,105 @@
+"""`flowc step`: run one task of a flow (what every orchestrator task and `flowc run` execute).
+
+Kept light on purpose: it imports only the runner and the local datastore (boto3 for s3:// roots).
+Flags are built by `flowc.runner.command.step_command`; see docs/runner.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+HELP = "Run one task of a flow (used by orchestrators and flowc run)."
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--flow", required=True, help="the flow's name")
+    p.add_argument("--code", required=True, help="the code package id in the datastore")
+    p.add_argument("--step", required=True, help="the step to run")
+    p.add_argument("--run-id", required=True, help="the run this task belongs to")
+    p.add_argument("--datastore", required=True, help="a local folder or s3://bucket/prefix")
+    p.add_argument("--index", default="", help="foreach index path, dot-joined, outermost first")
+    p.add_argument("--attempt", default="0", help="0-based retry attempt")
+    p.add_argument("--param", action="append", default=[], metavar="NAME=VALUE", help="a parameter (start step)")
+    p.add_argument("--params-json", help="all parameters as one JSON object (start step)")
+    p.add_argument("--output-json", metavar="PATH", help="write the task's output object here")
+    p.add_argument("--output-values", metavar="DIR", help="write foreach_count / switch_case files here")
+    p.add_argument("--print-output", action="store_true", help="print the output object as the last line")
+
+
+def _fail(message: str, code: int) -> int:
+    print(f"flowc step: {message}", file=sys.stderr)
+    return code
+
+
+def _write_outputs(args: argparse.Namespace, output: dict[str, Any]) -> None:
+    text = json.dumps(output, sort_keys=True)
+    if args.output_json:
+        path = Path(args.output_json)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text + "\n")
+    if args.output_values:
+        folder = Path(args.output_values)
+        folder.mkdir(parents=True, exist_ok=True)
+        for key in ("foreach_count", "switch_case"):
+            if key in output:
+                (folder / key).write_text(str(output[key]))
+    if args.print_output:
+        sys.stdout.flush()
+        print(text, flush=True)
+
+
+def run(args: argparse.Namespace) -> int:
+    from flowc.runner import params as params_mod
+    from flowc.runner import task as task_mod
+
+    try:
+        attempt = int(args.attempt)
+        if attempt < 0:
+            raise ValueError
+    except ValueError:
+        return _fail(f"--attempt {args.attempt!r}: expected a retry count (0, 1, ...)", task_mod.EXIT_USAGE)
+    try:
+        texts = params_mod.split_assignments(args.param)
+        values = json.loads(args.params_json) if args.params_json else None
+    except params_mod.ParamError as exc:
+        return _fail(str(exc), task_mod.EXIT_USAGE)
+    except json.JSONDecodeError as exc:
+        return _fail(f"--params-json is not valid JSON: {exc}", task_mod.EXIT_USAGE)
+    if values is not None and not isinstance(values, dict):
+        return _fail('--params-json must be a JSON object: {"name": value, ...}', task_mod.EXIT_USAGE)
+    spec = task_mod.TaskSpec(
+        flow=args.flow,
+        code=args.code,
+        step=args.step,
+        run_id=args.run_id,
+        datastore=args.datastore,
+        index=args.index,
+        attempt=attempt,
+        params=tuple(texts),
+        params_json=values,
+    )
+    try:
+        result = task_mod.run_task(spec)
+    except task_mod.StepFailed as exc:
+        sys.stdout.flush()
+        print(exc.user_traceback, end="", file=sys.stderr)
+        what = "timed out" if exc.timed_out else "failed"
+        print(f"flowc step: task {spec.task_id} {what} (attempt {attempt})", file=sys.stderr)
+        return exc.exit_code
+    except task_mod.TaskError as exc:
+        return _fail(f"task {spec.task_id}: {exc}", exc.exit_code)
+    except KeyboardInterrupt:
+        return _fail(f"task {spec.task_id} interrupted", task_mod.EXIT_INTERRUPTED)
+    if result.caught is not None:
+        print(
+            f"flowc step: task {spec.task_id} failed on its last attempt; @catch stored the error and "
+            f"the flow continues:\n{result.caught.traceback}",
+            end="",
+            file=sys.stderr,
+        )
+    _write_outputs(args, result.output)
+    return task_mod.EXIT_OK

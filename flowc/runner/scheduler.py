@@ -1,0 +1,275 @@
+"""The local scheduler behind `flowc run`: the whole graph, each task in its own `flowc step` process.
+
+It follows the same contract as the orchestrators: it builds each command with `step_command`, reads
+each task's output (foreach count, switch case) from the datastore, re-invokes a failed task with
+attempt + 1 per `@retry`, and lets joins find their inputs in the datastore. It reports progress as
+`Event`s to a callback and never prints.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from flowc.datastore import layout
+from flowc.datastore.store import FlowDatastore
+from flowc.ir import Flow, JoinKind, Transition
+from flowc.runner.command import step_command
+from flowc.runner.task import EXIT_INTERRUPTED, Index, fmt_index, task_name
+
+_INTERRUPT_GRACE_SECONDS = 10.0
+
+
+@dataclass(frozen=True, order=True)
+class TaskKey:
+    step: str
+    index: Index = ()
+
+    @property
+    def name(self) -> str:
+        return task_name(self.step, self.index)
+
+
+@dataclass(frozen=True)
+class Event:
+    """Something a person may want to see. `kind` is one of: started, done, failed, retrying,
+    fanout (a foreach split made `count` tasks), fanout_done (all `count` tasks of a fan-out done)."""
+
+    kind: str
+    task: TaskKey
+    attempt: int = 0
+    count: int = 0
+    seconds: float = 0.0
+    log: str = ""
+    exit_code: int = 0
+    detail: str = ""
+
+
+@dataclass
+class RunResult:
+    ok: bool
+    tasks_done: int
+    seconds: float
+    failures: list[Event] = field(default_factory=list)
+    interrupted: bool = False
+
+
+@dataclass
+class _Running:
+    key: TaskKey
+    attempt: int
+    proc: subprocess.Popen[bytes]
+    log: Path
+    log_file: IO[bytes]
+    started: float
+
+
+def log_tail(path: Path, lines: int = 25) -> str:
+    try:
+        text = path.read_text(errors="replace")
+    except OSError:
+        return ""
+    return "\n".join(text.rstrip("\n").splitlines()[-lines:])
+
+
+class LocalScheduler:
+    def __init__(
+        self,
+        flow: Flow,
+        *,
+        code_id: str,
+        run_id: str,
+        store: FlowDatastore,
+        log_root: Path,
+        params: Mapping[str, Any],
+        max_workers: int,
+        on_event: Callable[[Event], None] = lambda e: None,
+        executable: Sequence[str] = (sys.executable, "-m", "flowc"),
+        env: Mapping[str, str] | None = None,
+    ) -> None:
+        self.flow = flow
+        self.code_id = code_id
+        self.run_id = run_id
+        self.store = store
+        self.log_root = log_root
+        self.params = dict(params)
+        self.max_workers = max(1, max_workers)
+        self.on_event = on_event
+        self.executable = list(executable)
+        self.env = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
+        # The join that closes each foreach split.
+        self.join_of = {s.closes: s.name for s in flow.steps if s.join is JoinKind.FOREACH and s.closes}
+        self.expected: dict[TaskKey, int] = {}
+        self.arrived: Counter[TaskKey] = Counter()
+        self.task_times: dict[str, dict[str, Any]] = {}
+
+    # -- the graph -------------------------------------------------------------------------------
+
+    def _arrive(self, join: str, index: Index) -> list[TaskKey]:
+        key = TaskKey(join, index)
+        self.arrived[key] += 1
+        return [key] if self.arrived[key] == self._expected(key) else []
+
+    def _expected(self, key: TaskKey) -> int:
+        step = self.flow.step(key.step)
+        if step.join is JoinKind.FOREACH:
+            return self.expected.get(key, -1)
+        return len(self.flow.parents(key.step))
+
+    def _children(self, key: TaskKey, output: Mapping[str, Any]) -> list[TaskKey]:
+        step = self.flow.step(key.step)
+        if step.transition is Transition.END:
+            return []
+        if step.transition is Transition.FOREACH:
+            count = int(output["foreach_count"])
+            join = TaskKey(self.join_of[step.name], key.index)
+            self.expected[join] = count
+            self.on_event(Event("fanout", key, count=count))
+            body = [TaskKey(step.successors[0], (*key.index, k)) for k in range(count)]
+            return body if count else [join]
+        targets = step.successors
+        if step.transition is Transition.SWITCH:
+            targets = tuple(c.step for c in step.switch_cases if c.value == output["switch_case"])
+        out: list[TaskKey] = []
+        for name in targets:
+            child = self.flow.step(name)
+            index = key.index[: child.foreach_depth]
+            if child.join is None:
+                out.append(TaskKey(name, index))
+                continue
+            ready = self._arrive(name, index)
+            if ready and child.join is JoinKind.FOREACH:
+                self.on_event(Event("fanout_done", TaskKey(step.name, index), count=self.expected[ready[0]]))
+            out.extend(ready)
+        return out
+
+    # -- processes -------------------------------------------------------------------------------
+
+    def _launch(self, key: TaskKey, attempt: int, done: queue.Queue[tuple[_Running, int]]) -> _Running:
+        argv = step_command(
+            flow=self.flow.name,
+            code=self.code_id,
+            step=key.step,
+            run_id=self.run_id,
+            datastore=self.store.storage.root,
+            index=fmt_index(key.index),
+            attempt=str(attempt),
+            params_json=json.dumps(self.params) if key.step == "start" else None,
+            executable=self.executable,
+        )
+        log = self.log_root / layout.log_key(self.flow.name, self.run_id, key.step, fmt_index(key.index), str(attempt))
+        log.parent.mkdir(parents=True, exist_ok=True)
+        log_file = log.open("wb")
+        proc = subprocess.Popen(argv, stdout=log_file, stderr=subprocess.STDOUT, env=self.env)
+        running = _Running(key, attempt, proc, log, log_file, time.monotonic())
+        threading.Thread(target=lambda: done.put((running, proc.wait())), daemon=True).start()
+        self.on_event(Event("started", key, attempt=attempt, log=str(log)))
+        return running
+
+    def _output(self, key: TaskKey) -> dict[str, Any]:
+        raw = self.store.storage.get(layout.output_key(self.flow.name, self.run_id, key.step, fmt_index(key.index)))
+        out: dict[str, Any] = json.loads(raw)
+        return out
+
+    def run(self) -> RunResult:
+        t0 = time.monotonic()
+        ready: list[TaskKey] = [TaskKey("start")]
+        retries: list[tuple[float, TaskKey, int]] = []  # (due time, task, attempt)
+        running: dict[TaskKey, _Running] = {}
+        done_q: queue.Queue[tuple[_Running, int]] = queue.Queue()
+        failures: list[Event] = []
+        tasks_done = 0
+        try:
+            while ready or retries or running:
+                now = time.monotonic()
+                if not failures:
+                    due = [r for r in retries if r[0] <= now]
+                    for r in due:
+                        retries.remove(r)
+                        running[r[1]] = self._launch(r[1], r[2], done_q)
+                    while ready and len(running) < self.max_workers:
+                        key = ready.pop(0)
+                        running[key] = self._launch(key, 0, done_q)
+                else:
+                    ready.clear()
+                    retries.clear()
+                if not running:
+                    if retries:
+                        time.sleep(max(0.0, min(r[0] for r in retries) - time.monotonic()))
+                    continue
+                wait = None if not retries else max(0.01, min(r[0] for r in retries) - time.monotonic())
+                try:
+                    finished, code = done_q.get(timeout=wait)
+                except queue.Empty:
+                    continue
+                finished.log_file.close()
+                del running[finished.key]
+                seconds = time.monotonic() - finished.started
+                self._record(finished, code, seconds)
+                if code == 0:
+                    tasks_done += 1
+                    self.on_event(Event("done", finished.key, finished.attempt, seconds=seconds, log=str(finished.log)))
+                    try:
+                        ready.extend(self._children(finished.key, self._output(finished.key)))
+                    except Exception as exc:  # a datastore that lost the output: stop, saying so
+                        failures.append(Event("failed", finished.key, finished.attempt, detail=str(exc)))
+                    continue
+                step = self.flow.step(finished.key.step)
+                times = step.decorators.retry.times if step.decorators.retry else 0
+                if code != EXIT_INTERRUPTED and finished.attempt < times and not failures:
+                    delay = 60.0 * step.decorators.retry.minutes_between_retries if step.decorators.retry else 0.0
+                    retries.append((time.monotonic() + delay, finished.key, finished.attempt + 1))
+                    self.on_event(
+                        Event(
+                            "retrying",
+                            finished.key,
+                            finished.attempt,
+                            seconds=delay,
+                            log=str(finished.log),
+                            exit_code=code,
+                        )
+                    )
+                    continue
+                event = Event(
+                    "failed",
+                    finished.key,
+                    finished.attempt,
+                    seconds=seconds,
+                    log=str(finished.log),
+                    exit_code=code,
+                    detail=log_tail(finished.log),
+                )
+                failures.append(event)
+                self.on_event(event)
+        except KeyboardInterrupt:
+            self._stop(running)
+            return RunResult(False, tasks_done, time.monotonic() - t0, failures, interrupted=True)
+        return RunResult(not failures, tasks_done, time.monotonic() - t0, failures)
+
+    def _record(self, r: _Running, code: int, seconds: float) -> None:
+        self.task_times[r.key.name] = {"attempt": r.attempt, "exit_code": code, "seconds": round(seconds, 3)}
+
+    def _stop(self, running: dict[TaskKey, _Running]) -> None:
+        """Ctrl-C: ask every task to stop (SIGINT, as a terminal would), then make sure they did."""
+        for r in running.values():
+            if r.proc.poll() is None:
+                r.proc.send_signal(signal.SIGINT)
+        deadline = time.monotonic() + _INTERRUPT_GRACE_SECONDS
+        for r in running.values():
+            try:
+                r.proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                r.proc.kill()
+                r.proc.wait()
+            r.log_file.close()

@@ -1,0 +1,433 @@
+"""Running one task: the heart of `flowc step`.
+
+Given a task's identity (flow, code package, step, run id, foreach index path, attempt) the runner
+loads the IR from the code package, rebuilds the step's namespace from its parents' manifests, runs
+the user's method (with @timeout and @catch applied), checks the transition against the compiled
+graph, and publishes the task: artifacts, output, manifest last. See docs/runner.md.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import signal
+import threading
+import time
+import traceback
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import flowc
+from flowc import api
+from flowc.datastore import layout
+from flowc.datastore.store import ArtifactError, FlowDatastore
+from flowc.ir import Flow, JoinKind, Step, StepKind, Transition
+from flowc.runner import code as code_mod
+from flowc.runner import params as params_mod
+from flowc.runner.namespace import ArtifactReader, ForeachPlace, Inputs, InputView, TaskNamespace
+
+EXIT_OK = 0
+EXIT_STEP_FAILED = 1  # the step's code raised (the traceback is the user's)
+EXIT_USAGE = 2  # bad flags or parameter values
+EXIT_TASK_ERROR = 3  # the task cannot run or contradicts the compiled flow
+EXIT_TIMEOUT = 4  # @timeout expired
+EXIT_INTERRUPTED = 130
+
+_FLOWC_DIR = str(Path(flowc.__file__).resolve().parent)
+Index = tuple[int, ...]
+
+
+class TaskError(Exception):
+    """A task that cannot run, or whose result contradicts the compiled flow. Not the user's traceback."""
+
+    def __init__(self, message: str, exit_code: int = EXIT_TASK_ERROR) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+class StepFailed(Exception):
+    """The step's own code raised. `user_traceback` is trimmed of the runner's frames."""
+
+    def __init__(self, task: str, exc: BaseException) -> None:
+        self.timed_out = isinstance(exc, api.StepTimeout)
+        super().__init__(f"step {task} failed: {type(exc).__name__}: {exc}")
+        self.exc = exc
+        self.user_traceback = user_traceback(exc)
+        self.exit_code = EXIT_TIMEOUT if self.timed_out else EXIT_STEP_FAILED
+
+
+@dataclass(frozen=True)
+class TaskSpec:
+    flow: str
+    code: str
+    step: str
+    run_id: str
+    datastore: str
+    index: str = ""
+    attempt: int = 0
+    params: tuple[tuple[str, str], ...] = ()
+    params_json: Mapping[str, Any] | None = None
+
+    @property
+    def task_id(self) -> str:
+        return f"{self.step}/{self.index}" if self.index else self.step
+
+
+@dataclass(frozen=True)
+class TaskResult:
+    output: dict[str, Any]
+    caught: api.StepException | None = None
+
+
+def user_traceback(exc: BaseException) -> str:
+    """The traceback from the first frame outside flowc: what the user's code did."""
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_frame.f_code.co_filename.startswith(_FLOWC_DIR):
+        tb = tb.tb_next
+    return "".join(traceback.format_exception(type(exc), exc, tb or exc.__traceback__))
+
+
+def parse_index(text: str) -> Index:
+    if not text:
+        return ()
+    try:
+        index = tuple(int(part) for part in text.split("."))
+    except ValueError:
+        raise TaskError(f"--index {text!r}: expected dot-joined integers such as 3 or 2.1", EXIT_USAGE) from None
+    if any(i < 0 for i in index):
+        raise TaskError(f"--index {text!r}: indexes start at 0", EXIT_USAGE)
+    return index
+
+
+def fmt_index(index: Index) -> str:
+    return ".".join(str(i) for i in index)
+
+
+def task_name(step: str, index: Index) -> str:
+    return f"{step}/{fmt_index(index)}" if index else step
+
+
+# -- finding inputs --------------------------------------------------------------------------------
+
+
+class _Manifests:
+    """Manifest reads of one run, each at most once."""
+
+    def __init__(self, store: FlowDatastore, run_id: str) -> None:
+        self.store = store
+        self.run_id = run_id
+        self._cache: dict[tuple[str, Index], dict[str, Any] | None] = {}
+
+    def get(self, step: str, index: Index) -> dict[str, Any] | None:
+        key = (step, index)
+        if key not in self._cache:
+            self._cache[key] = self.store.read_manifest(self.run_id, step, fmt_index(index))
+        return self._cache[key]
+
+    def need(self, step: str, index: Index, why: str) -> dict[str, Any]:
+        found = self.get(step, index)
+        if found is None:
+            url = self.store.storage.url(layout.manifest_key(self.store.flow, self.run_id, step, fmt_index(index)))
+            raise TaskError(
+                f"{why}: task {task_name(step, index)} of run {self.run_id} has not completed "
+                f"(no manifest at {url}). A task runs only after its parents succeeded."
+            )
+        return found
+
+
+def _place(flow: Flow, manifests: _Manifests, step: Step, index: Index) -> ForeachPlace | None:
+    """Where the task (step, index) sits in its innermost foreach, if any."""
+    if not step.foreach_scopes:
+        return None
+    split = flow.step(step.foreach_scopes[-1])
+    assert split.foreach_var is not None  # a foreach scope is a foreach split
+    m = manifests.need(split.name, index[:-1], f"{task_name(step.name, index)} reads its foreach item")
+    return ForeachPlace(refs=m["artifacts"], var=split.foreach_var, position=index[-1])
+
+
+def _input_tasks(flow: Flow, manifests: _Manifests, step: Step, index: Index) -> list[tuple[Step, Index]]:
+    parents = [flow.step(p) for p in flow.parents(step.name)]
+    me = task_name(step.name, index)
+    if step.join is JoinKind.FOREACH:
+        assert step.closes is not None
+        split = manifests.need(step.closes, index, f"join {me} reads the foreach count")
+        count = int(split["output"].get("foreach_count", 0))
+        return [(p, (*index, k)) for k in range(count) for p in parents]
+    if step.join is JoinKind.STATIC:
+        return [(p, index[: p.foreach_depth]) for p in parents]
+    done = [(p, index[: p.foreach_depth]) for p in parents]
+    if len(done) > 1:
+        # After a switch only the case that ran has a task; take whichever completed.
+        done = [(p, i) for p, i in done if manifests.get(p.name, i) is not None][:1] or done[:1]
+    return done
+
+
+# -- running ---------------------------------------------------------------------------------------
+
+
+class _Parameters(Mapping[str, Any]):
+    """`current.parameters`: parameter values by name, loaded on first use."""
+
+    def __init__(self, obj: Any, attrs: dict[str, str]) -> None:
+        self._obj = obj
+        self._attrs = attrs
+
+    def __getitem__(self, name: str) -> Any:
+        return getattr(self._obj, self._attrs[name])
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._attrs)
+
+    def __len__(self) -> int:
+        return len(self._attrs)
+
+
+def _timeout_grace() -> float:
+    return float(os.environ.get("FLOWC_TIMEOUT_GRACE_SECONDS", "10"))
+
+
+@contextmanager
+def time_limit(seconds: int | None, task: str) -> Iterator[None]:
+    """Raise StepTimeout in the step's code after `seconds`; if the code does not stop within a grace
+    period (it swallowed the exception, or it sleeps in C), end the process."""
+    if not seconds or not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def on_alarm(signum: int, frame: Any) -> None:
+        raise api.StepTimeout(f"step {task} exceeded its @timeout of {seconds} s")
+
+    def kill() -> None:
+        msg = f"flowc: step {task} exceeded its @timeout of {seconds} s and did not stop; killed\n"
+        os.write(2, msg.encode())
+        os._exit(EXIT_TIMEOUT)
+
+    previous = signal.signal(signal.SIGALRM, on_alarm)
+    watchdog = threading.Timer(seconds + _timeout_grace(), kill)
+    watchdog.daemon = True
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    watchdog.start()
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+        watchdog.cancel()
+
+
+def _caught_value(exc: BaseException, caught: api.StepException) -> Any:
+    """What @catch stores: the exception itself when it can be stored (so `isinstance` works later),
+    else a StepException with its type, message and traceback as text."""
+    try:
+        pickle.loads(pickle.dumps(exc))
+    except Exception:
+        return caught
+    exc.__traceback__ = None
+    return exc
+
+
+def _strip_parameters(cls: type[Any], flow: Flow) -> None:
+    # Parameter declarations are class attributes; removed, so `self.<attr>` finds the run's value.
+    attrs = {p.attr for p in flow.parameters}
+    for klass in cls.__mro__:
+        for attr in attrs & set(vars(klass)):
+            if isinstance(vars(klass)[attr], api.Parameter):
+                delattr(klass, attr)
+
+
+def _target_name(target: Any) -> str:
+    return str(getattr(target, "__name__", target))
+
+
+def _check_transition(step: Step, obj: Any, task: str) -> None:
+    recorded = obj.__dict__.get("_flowc_transition")
+    if step.transition is Transition.END:
+        if recorded is not None:
+            raise TaskError(f"step {task} is the end step but called self.next(...)")
+        return
+    if recorded is None:
+        raise TaskError(f"step {task} returned without calling self.next(...); the compiled flow expects it")
+    targets, foreach, condition = recorded
+    if step.transition is Transition.SWITCH:
+        ok = len(targets) == 1 and isinstance(targets[0], dict) and condition == step.switch_condition
+        if ok:
+            got = {str(k): _target_name(v) for k, v in targets[0].items()}
+            ok = got == {c.value: c.step for c in step.switch_cases}
+        if not ok:
+            raise TaskError(
+                f"step {task}: self.next(...) does not match the compiled switch on {step.switch_condition!r}"
+            )
+        return
+    names = tuple(_target_name(t) for t in targets)
+    want_foreach = step.foreach_var if step.transition is Transition.FOREACH else None
+    if names != step.successors or foreach != want_foreach or condition is not None:
+        raise TaskError(
+            f"step {task} called self.next({', '.join(names)}"
+            f"{f', foreach={foreach!r}' if foreach else ''}) but the compiled flow says "
+            f"self.next({', '.join(step.successors)}{f', foreach={want_foreach!r}' if want_foreach else ''}); "
+            f"self.next must be the same on every run"
+        )
+
+
+def _output(step: Step, obj: Any, task: str) -> dict[str, Any]:
+    if step.transition is Transition.FOREACH:
+        assert step.foreach_var is not None
+        try:
+            count = len(getattr(obj, step.foreach_var))
+        except AttributeError:
+            raise TaskError(f"foreach step {task} did not set self.{step.foreach_var}") from None
+        except TypeError:
+            raise TaskError(
+                f"foreach step {task}: self.{step.foreach_var} has no length; give foreach a list"
+            ) from None
+        return {"foreach_count": count, "task": task}
+    if step.transition is Transition.SWITCH:
+        assert step.switch_condition is not None
+        try:
+            value = getattr(obj, step.switch_condition)
+        except AttributeError:
+            raise TaskError(f"switch step {task} did not set self.{step.switch_condition}") from None
+        cases = [c.value for c in step.switch_cases]
+        case = value if value in cases else str(value)
+        if case not in cases:
+            raise TaskError(
+                f"switch step {task}: self.{step.switch_condition} is {value!r}, which is none of the "
+                f"cases: {', '.join(repr(c) for c in cases)}"
+            )
+        return {"switch_case": case, "task": task}
+    return {"task": task}
+
+
+def _setup_namespace(
+    spec: TaskSpec, flow: Flow, step: Step, index: Index, store: FlowDatastore, search: list[Path]
+) -> tuple[TaskNamespace, Inputs | None, dict[str, Any]]:
+    """The task's namespace, its join inputs, and (start only) the parameter values by attribute."""
+    reader = ArtifactReader(store)
+    manifests = _Manifests(store, spec.run_id)
+    task = task_name(step.name, index)
+    assigned: dict[str, Any] = {}
+    inputs: Inputs | None = None
+    refs: dict[str, dict[str, Any]] = {}
+    if step.kind is StepKind.START:
+        try:
+            values = params_mod.resolve(flow, spec.params, spec.params_json)
+            values = params_mod.read_include_files(flow, values, search)
+        except params_mod.ParamError as exc:
+            raise TaskError(str(exc), EXIT_USAGE) from None
+        assigned = {flow.parameter(n).attr: v for n, v in values.items()}
+    elif step.join is not None:
+        views = []
+        for parent, pindex in _input_tasks(flow, manifests, step, index):
+            m = manifests.need(parent.name, pindex, f"join {task} reads its inputs")
+            store.mark_known({r["sha"] for r in m["artifacts"].values()})
+            views.append(InputView(reader, parent.name, fmt_index(pindex), m, _place(flow, manifests, parent, pindex)))
+        inputs = Inputs(views)
+        # Parameters are part of every task's namespace; a join takes them from the start task.
+        start = manifests.need("start", (), f"join {task} reads the parameters")
+        refs = {p.attr: start["artifacts"][p.attr] for p in flow.parameters if p.attr in start["artifacts"]}
+    else:
+        (parent, pindex), *_ = _input_tasks(flow, manifests, step, index)
+        m = manifests.need(parent.name, pindex, f"{task} reads its parent")
+        refs = m["artifacts"]
+        store.mark_known({r["sha"] for r in refs.values()})
+    ns = TaskNamespace(reader, step.name, refs, _place(flow, manifests, step, index), step.join is not None)
+    return ns, inputs, assigned
+
+
+def run_task(spec: TaskSpec) -> TaskResult:
+    """Run one task and publish it. Raises StepFailed (the user's code failed) or TaskError."""
+    started = time.time()
+    try:
+        store = FlowDatastore.open(spec.datastore, spec.flow)
+        code = code_mod.fetch(store, spec.code)
+    except (code_mod.CodeError, ValueError) as exc:
+        raise TaskError(str(exc)) from None
+    flow = code.flow
+    if flow.name != spec.flow:
+        raise TaskError(f"code package {spec.code} holds flow {flow.name}, not {spec.flow}")
+    try:
+        step = flow.step(spec.step)
+    except KeyError:
+        raise TaskError(
+            f"flow {flow.name} has no step {spec.step!r}; its steps: {', '.join(s.name for s in flow.steps)}",
+            EXIT_USAGE,
+        ) from None
+    index = parse_index(spec.index)
+    if len(index) != step.foreach_depth:
+        raise TaskError(
+            f"step {step.name} runs inside {step.foreach_depth} foreach loop(s), so its --index has "
+            f"{step.foreach_depth} part(s); got {spec.index!r}",
+            EXIT_USAGE,
+        )
+    task = task_name(step.name, index)
+    ns, inputs, assigned = _setup_namespace(spec, flow, step, index, store, [code.code_dir])
+
+    try:
+        cls = code_mod.import_flow_class(code)
+    except code_mod.CodeError as exc:
+        raise TaskError(str(exc)) from None
+    except Exception as exc:  # the user's module failed at import: their traceback
+        raise StepFailed(task, exc) from None
+    _strip_parameters(cls, flow)
+    obj: Any = object.__new__(cls)  # no __init__: a flow's state is its artifacts
+    obj.__dict__["_flowc_ns"] = ns
+    obj.__dict__.update(assigned)
+    api.current._set(
+        flow_name=flow.name,
+        run_id=spec.run_id,
+        step_name=step.name,
+        task_id=task,
+        pathspec=f"{flow.name}/{spec.run_id}/{task}",
+        retry_count=spec.attempt,
+        index_path=fmt_index(index),
+        foreach_index=index,
+        parameters=_Parameters(obj, {p.name: p.attr for p in flow.parameters}),
+        is_running_flow=True,
+    )
+
+    decos = step.decorators
+    last_attempt = spec.attempt >= (decos.retry.times if decos.retry else 0)
+    caught: api.StepException | None = None
+    try:
+        method = getattr(obj, step.name)
+        with time_limit(decos.timeout_seconds, task):
+            if step.takes_inputs:
+                method(inputs)
+            else:
+                method()
+    except (Exception, api.StepTimeout) as exc:
+        if decos.catch is None or not last_attempt:
+            raise StepFailed(task, exc) from None
+        caught = api.StepException(type(exc).__name__, str(exc), user_traceback(exc))
+        if decos.catch.var:
+            obj.__dict__[decos.catch.var] = _caught_value(exc, caught)
+    else:
+        if decos.catch is not None and decos.catch.var:
+            obj.__dict__[decos.catch.var] = None
+        _check_transition(step, obj, task)
+
+    output = _output(step, obj, task)
+    try:
+        artifacts = ns.collect(obj)
+    except ArtifactError as exc:
+        raise TaskError(f"step {task}: {exc}") from None
+    manifest = {
+        "format": 1,
+        "flow": flow.name,
+        "run_id": spec.run_id,
+        "step": step.name,
+        "index": fmt_index(index),
+        "task": task,
+        "attempt": spec.attempt,
+        "code": spec.code,
+        "artifacts": artifacts,
+        "output": output,
+        "caught": None if caught is None else {"type": caught.type, "message": caught.message},
+        "started_at": round(started, 3),
+        "finished_at": round(time.time(), 3),
+    }
+    store.write_task(spec.run_id, step.name, fmt_index(index), manifest, output)
+    return TaskResult(output=output, caught=caught)
