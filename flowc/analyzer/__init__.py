@@ -6,6 +6,7 @@ installed, or whose module-level code has side effects, is read exactly like a c
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import libcst as cst
@@ -37,6 +38,8 @@ def parse(file: str, source: str) -> tuple[cst.Module | None, Diagnostic | None]
         line = max(exc.raw_line, 1)
         col = max(exc.raw_column, 0) + 1
         message = exc.message.splitlines()[0] if exc.message else "invalid syntax"
+        # LibCST prefixes "parser error: error at L:C: "; the location is already in the span.
+        message = re.sub(r"^(parser error: )?error at \d+:\d+: ", "", message)
         return None, Diagnostic(
             "FC001",
             f"syntax error: {message}",

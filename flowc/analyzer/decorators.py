@@ -38,6 +38,19 @@ UNSUPPORTED = {
 }
 
 MAX_RETRIES = 100
+
+RANGE_HINTS = {
+    "retry": "e.g. @retry(times=3, minutes_between_retries=2)",
+    "catch": 'e.g. @catch(var="error")',
+    "timeout": "e.g. @timeout(minutes=30)",
+    "resources": "e.g. @resources(cpu=2, memory=8192, gpu=1): memory and disk in MiB",
+    "kubernetes": "e.g. @kubernetes(cpu=2, memory=8192): memory in MiB",
+    "batch": "e.g. @batch(cpu=2, memory=8192): memory in MiB",
+    "environment": 'e.g. @environment(vars={"LOG_LEVEL": "debug"})',
+    "image": 'e.g. @image("python:3.11-slim")',
+    "schedule": 'e.g. @schedule(cron="0 6 * * *", timezone="Europe/Paris")',
+    "project": 'e.g. @project(name="fraud")',
+}
 MAX_TIMEOUT_SECONDS = 30 * 24 * 3600
 
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -154,7 +167,12 @@ def parse_decorator(ctx: Context, deco: cst.Decorator, name: str) -> ParsedDecor
     ok = True
     if call is not None:
         if any(a.star for a in call.args):
-            ctx.report("FC301", deco, f"@{name} arguments must be written out, not unpacked with * or **")
+            ctx.report(
+                "FC301",
+                deco,
+                f"@{name} arguments must be written out, not unpacked with * or **",
+                hint=f"write @{name}({', '.join(k + '=...' for k in spec)})",
+            )
             return None
         positional = [a for a in call.args if a.keyword is None]
         pname = POSITIONAL.get(name)
@@ -195,7 +213,7 @@ def parse_decorator(ctx: Context, deco: cst.Decorator, name: str) -> ParsedDecor
             try:
                 args[key] = spec[key](value)
             except Invalid as exc:
-                ctx.report("FC302", arg.value, f"@{name}({key}=...) {exc}")
+                ctx.report("FC302", arg.value, f"@{name}({key}=...) {exc}", hint=RANGE_HINTS.get(name))
                 ok = False
                 continue
             nodes[key] = arg.value
@@ -218,7 +236,12 @@ def step_decorators(ctx: Context, parsed: list[ParsedDecorator]) -> Decorators:
             if total <= 0:
                 ctx.report("FC302", p.node, "@timeout needs a positive duration", hint="e.g. @timeout(minutes=30)")
             elif total > MAX_TIMEOUT_SECONDS:
-                ctx.report("FC302", p.node, f"@timeout of {total} s is longer than 30 days")
+                ctx.report(
+                    "FC302",
+                    p.node,
+                    f"@timeout of {total} s is longer than 30 days",
+                    hint="a step that may run longer should checkpoint and be split",
+                )
             else:
                 timeout = total
         elif p.name in ("resources", "kubernetes", "batch"):

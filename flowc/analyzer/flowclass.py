@@ -114,7 +114,12 @@ def analyze_class(ctx: Context, cls: cst.ClassDef) -> FlowDraft | None:
                     )
                     continue
                 if p.attr in {q.attr for q in params}:
-                    ctx.report("FC401", p.span, f"attribute '{p.attr}' holds two parameters")
+                    ctx.report(
+                        "FC401",
+                        p.span,
+                        f"attribute '{p.attr}' holds two parameters",
+                        hint="give each parameter its own attribute",
+                    )
                     continue
                 params.append(p)
                 param_nodes[p.name] = small
@@ -176,7 +181,12 @@ def _maybe_parameter(ctx: Context, small: cst.BaseSmallStatement) -> Parameter |
     if api_name not in ("Parameter", "IncludeFile"):
         return None
     if not isinstance(target, cst.Name):
-        ctx.report("FC405", target, f"{api_name} must be assigned to a plain class attribute")
+        ctx.report(
+            "FC405",
+            target,
+            f"{api_name} must be assigned to a plain class attribute",
+            hint=f'name = {api_name}("name", ...)',
+        )
         return None
     return parameter(ctx, target.value, value, api_name, target)
 

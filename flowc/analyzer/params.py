@@ -26,7 +26,12 @@ def parameter(ctx: Context, attr: str, call: cst.Call, api_name: str, target: cs
     ok = True
     positional = [a for a in call.args if a.keyword is None]
     if any(a.star for a in call.args):
-        ctx.report("FC403", call, f"{what} arguments must be written out, not unpacked")
+        ctx.report(
+            "FC403",
+            call,
+            f"{what} arguments must be written out, not unpacked",
+            hint=f'{what}("name", default=..., help="...")',
+        )
         return None
     if len(positional) > 1:
         ctx.report(
@@ -76,11 +81,15 @@ def parameter(ctx: Context, attr: str, call: cst.Call, api_name: str, target: cs
         return None
     for key in ("help",):
         if key in values and not isinstance(values[key], str):
-            ctx.report("FC405", nodes[key], f"{what}({key}=...) must be a string")
+            ctx.report(
+                "FC405", nodes[key], f"{what}({key}=...) must be a string", hint='help="what this parameter changes"'
+            )
             ok = False
     for key in ("required", "is_text", "show_default"):
         if key in values and not isinstance(values[key], bool):
-            ctx.report("FC405", nodes[key], f"{what}({key}=...) must be True or False")
+            ctx.report(
+                "FC405", nodes[key], f"{what}({key}=...) must be True or False", hint=f"{key}=True or {key}=False"
+            )
             ok = False
     if not ok:
         return None
@@ -88,7 +97,12 @@ def parameter(ctx: Context, attr: str, call: cst.Call, api_name: str, target: cs
     if include:
         ptype = ParamType.STR
         if default is not None and not isinstance(default, str):
-            ctx.report("FC404", nodes["default"], "IncludeFile's default must be a path (a string)")
+            ctx.report(
+                "FC404",
+                nodes["default"],
+                "IncludeFile's default must be a path (a string)",
+                hint='IncludeFile("data", default="data/input.csv")',
+            )
             return None
     else:
         ptype = values.get("type") or _infer(default)

@@ -131,7 +131,9 @@ def check(draft: FlowDraft, diags: list[Diagnostic]) -> bool:
                 hint = "run `flowc check --fix` to apply it" if fix else f"rename it to '{close[0]}'"
             _report(diags, draft, "FC101", span, msg, hint=hint, fix=fix)
     succ = {s.name: [t for t in s.successors if t in known] for s in flow.steps}
-    if "start" in known:
+    # With an unknown target the graph is missing an edge: reachability would only echo that error.
+    edges_known = ok
+    if "start" in known and edges_known:
         reach = _reachable("start", succ)
         for s in flow.steps:
             if s.name not in reach:
@@ -157,7 +159,9 @@ def check(draft: FlowDraft, diags: list[Diagnostic]) -> bool:
             f"cycle: {path}",
             hint="a flow is a DAG: to repeat work, use a foreach; to choose, use a switch",
         )
-    if "end" in known:
+    # A step left without successors by an earlier error would make everything before it look stuck.
+    broken = any(not s.successors and s.name != "end" for s in flow.steps)
+    if "end" in known and edges_known and not broken:
         pred: dict[str, list[str]] = {n: [] for n in names}
         for n, ts in succ.items():
             for t in ts:
