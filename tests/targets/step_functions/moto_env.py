@@ -1,0 +1,120 @@
+"""A moto server on loopback with its Step Functions interpreter on: the AWS these tests run against.
+
+Known moto gaps are handled here and only here (see docs/targets/step-functions.md):
+- moto's interpreter calls the services a state machine uses (SQS, S3) over HTTP at
+  `localhost:$MOTO_PORT`, so the port is exported while the server runs.
+- the interpreter is a process-wide switch (`/moto-api/config`), turned back off afterwards.
+- moto 5.1.22's SendTaskFailure handler drops `cause` (its parser backend takes it): patched to
+  pass it on, so a failed step's cause reaches the execution as on AWS.
+- an execution started without a name has a null `$$.Execution.Name` in moto (AWS makes a UUID):
+  tests always name their executions.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import boto3
+
+REGION = "us-east-1"
+CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": REGION}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _set_config(url: str, execute: bool) -> None:
+    body = json.dumps({"stepfunctions": {"execute_state_machine": execute}}).encode()
+    req = urllib.request.Request(f"{url}/moto-api/config", data=body, method="POST")
+    req.add_header("Content-Type", "application/json")
+    urllib.request.urlopen(req, timeout=10).read()
+
+
+@dataclass
+class Aws:
+    url: str
+
+    def client(self, service: str) -> Any:
+        return boto3.client(
+            service,
+            endpoint_url=self.url,
+            region_name=REGION,
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+        )
+
+    @property
+    def env(self) -> dict[str, str]:
+        """What a subprocess (worker, runner) needs to reach this server."""
+        return {**CREDENTIALS, "FLOWC_AWS_ENDPOINT_URL": self.url, "FLOWC_S3_ENDPOINT_URL": self.url}
+
+
+def _patch_send_task_failure() -> Any:
+    import moto
+    from moto.core.responses import EmptyResult
+    from moto.stepfunctions.responses import StepFunctionResponse
+
+    assert moto.__version__ == "5.1.22", "re-check the SendTaskFailure workaround for this moto"
+    original = StepFunctionResponse.send_task_failure
+
+    def send_task_failure(self: Any) -> Any:
+        backend = self.stepfunction_backend
+        token, error, cause = (self._get_param(k) for k in ("taskToken", "error", "cause"))
+        if type(backend).__name__ == "StepFunctionsParserBackend":
+            backend.send_task_failure(token, error=error, cause=cause)
+        else:
+            backend.send_task_failure(token, error=error)
+        return EmptyResult()
+
+    StepFunctionResponse.send_task_failure = send_task_failure  # type: ignore[method-assign]
+    return original
+
+
+@contextmanager
+def moto_server() -> Iterator[Aws]:
+    from moto.server import ThreadedMotoServer
+    from moto.stepfunctions.responses import StepFunctionResponse
+
+    original = _patch_send_task_failure()
+    port = free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    saved = {k: os.environ.get(k) for k in ("MOTO_PORT", *CREDENTIALS)}
+    os.environ.update({"MOTO_PORT": str(port), **CREDENTIALS})
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _set_config(url, True)
+        yield Aws(url)
+    finally:
+        try:
+            _set_config(url, False)
+        finally:
+            server.stop()
+            StepFunctionResponse.send_task_failure = original  # type: ignore[method-assign]
+            for k, v in saved.items():
+                if v is None:
+                    os.environ.pop(k, None)
+                else:
+                    os.environ[k] = v
+
+
+def wait_for_execution(sfn: Any, arn: str, timeout: float = 90.0) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout
+    while True:
+        desc: dict[str, Any] = sfn.describe_execution(executionArn=arn)
+        if desc["status"] != "RUNNING":
+            return desc
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"execution still running after {timeout}s: {arn}")
+        time.sleep(0.2)
