@@ -1,0 +1,108 @@
+"""The Argo Workflows target: a flow becomes a WorkflowTemplate (and a CronWorkflow for @schedule).
+
+Files written (NAME is the WorkflowTemplate's name, from the flow's name by default):
+
+    NAME.workflow-template.yaml   the WorkflowTemplate: one DAG, steps as shared container templates
+    NAME.cron-workflow.yaml       for a flow with @schedule: the CronWorkflow that submits it
+
+The lowering lives in `lower`, names in `names`, checks of the emitted manifests in `refs` (names
+that refer to each other) and `schema` (Argo's schema, for `flowc check`); deploying in `deploy`.
+Compiling makes no network call. See docs/targets/argo.md.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import yaml
+
+from flowc.diagnostics import Diagnostic, Severity
+from flowc.ir import Flow
+from flowc.target_api import OutputFile, TargetOption, TargetResult
+
+from .lower import Lowered, Lowering
+from .settings import OPTIONS, Settings
+
+__all__ = ["MAX_MANIFEST_BYTES", "ArgoTarget", "dump", "load_manifests", "manifest_bytes"]
+
+# Kubernetes keeps an object in etcd, whose default request limit is 1.5 MiB; Argo adds status to
+# the same object when it runs, so the template itself must stay well under that.
+MAX_MANIFEST_BYTES = 1024 * 1024
+
+
+def dump(data: Any) -> str:
+    """The one serialisation of every manifest: sorted keys, block style, stable bytes."""
+    return yaml.safe_dump(data, sort_keys=True, default_flow_style=False, allow_unicode=True, width=100)
+
+
+def manifest_bytes(data: Any) -> int:
+    """The size the API server stores: the object as compact JSON."""
+    return len(json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode())
+
+
+def load_manifests(result: TargetResult) -> list[dict[str, Any]]:
+    """The manifests in a compile result, WorkflowTemplate first."""
+    docs = [yaml.safe_load(f.content) for f in sorted(result.files, key=lambda f: f.path)]
+    return sorted(docs, key=lambda d: d.get("kind") != "WorkflowTemplate")
+
+
+class ArgoTarget:
+    name = "argo"
+    description = "Argo Workflows WorkflowTemplate (and CronWorkflow for @schedule), one DAG of runner tasks"
+    deploy_module = "flowc.targets.argo.deploy"
+
+    def options(self) -> Sequence[TargetOption]:
+        return OPTIONS
+
+    def compile(self, flow: Flow, options: Mapping[str, Any]) -> TargetResult:
+        settings, problems = Settings.from_options(options)
+        if problems:
+            return TargetResult(diagnostics=tuple(Diagnostic("FC501", p, flow.file, flow.span) for p in problems))
+        try:
+            from flowc.datastore.package import build_code_package
+
+            package = build_code_package(flow, flow.file)
+        except OSError as exc:
+            msg = f"cannot build the code package from {flow.file}: {exc.strerror or exc}"
+            return TargetResult(diagnostics=(Diagnostic("FC501", msg, flow.file, flow.span),))
+        lowered = Lowering(flow, settings, package.id).lower()
+        diags = list(lowered.diagnostics)
+        diags.extend(self._size(flow, lowered))
+        if any(d.severity is Severity.ERROR for d in diags):
+            return TargetResult(diagnostics=tuple(diags))
+        name = lowered.workflow_template["metadata"]["name"]
+        files = [OutputFile(f"{name}.workflow-template.yaml", dump(lowered.workflow_template))]
+        if lowered.cron_workflow is not None:
+            files.append(OutputFile(f"{name}.cron-workflow.yaml", dump(lowered.cron_workflow)))
+        return TargetResult(files=tuple(files), diagnostics=tuple(diags))
+
+    def _size(self, flow: Flow, lowered: Lowered) -> list[Diagnostic]:
+        size = manifest_bytes(lowered.workflow_template)
+        if size <= MAX_MANIFEST_BYTES:
+            return []
+        return [
+            Diagnostic(
+                "FC501",
+                f"the WorkflowTemplate would be {size:,} bytes, over the {MAX_MANIFEST_BYTES:,} bytes a "
+                "Kubernetes object can safely hold",
+                flow.file,
+                flow.span,
+                hint="split the flow, or move repeated steps into a foreach",
+            )
+        ]
+
+    def validate(self, flow: Flow, result: TargetResult) -> list[Diagnostic]:
+        """Deeper checks of the emitted manifests for `flowc check --target argo`: the references
+        between names, then Argo's schema (strict) from the installed Hera package."""
+        from . import refs, schema
+
+        docs = load_manifests(result)
+        problems = refs.check(docs)
+        schema_problems, missing = schema.check_installed(docs)
+        problems.extend(schema_problems)
+        out = [Diagnostic("FC502", p, flow.file, flow.span) for p in problems]
+        if missing:
+            out.append(Diagnostic("FC502", missing, flow.file, flow.span, severity=Severity.WARNING))
+        return out
