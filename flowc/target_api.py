@@ -121,7 +121,10 @@ class TargetLoadError(Exception):
 def _entry_point_factory(ep: Any) -> Callable[[], Target]:
     def factory() -> Target:
         obj = ep.load()
-        return obj() if callable(obj) and not isinstance(obj, Target) else obj
+        # A class (or factory function) is called; a ready object is used as it is.
+        if isinstance(obj, type) or (callable(obj) and not isinstance(obj, Target)):
+            return obj()
+        return obj
 
     return factory
 

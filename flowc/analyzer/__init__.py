@@ -48,7 +48,17 @@ def parse(file: str, source: str) -> tuple[cst.Module | None, Diagnostic | None]
             hint="fix the Python syntax first; nothing else can be checked until then",
         )
     except (RecursionError, MemoryError):
-        return None, Diagnostic("FC001", "the source is too deeply nested to parse", file, None)
+        return None, Diagnostic(
+            "FC001", "the source is too deeply nested to parse", file, None, hint="flatten the deepest expression"
+        )
+    except Exception as exc:  # LibCST validates names and nodes after parsing, with its own errors
+        return None, Diagnostic(
+            "FC001",
+            f"syntax error: {exc}",
+            file,
+            Span(1, 1, 1, 2),
+            hint="fix the Python syntax first; nothing else can be checked until then",
+        )
 
 
 def _main_instantiation(module: cst.Module) -> str | None:

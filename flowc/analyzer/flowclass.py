@@ -7,6 +7,7 @@ foreach scopes enclose them. `flowc.checks` checks the graph and fills those in.
 from __future__ import annotations
 
 import inspect
+import warnings
 from dataclasses import dataclass, field
 
 import libcst as cst
@@ -14,6 +15,7 @@ import libcst as cst
 from flowc.analyzer import decorators as deco_mod
 from flowc.analyzer.context import MISSING, Context
 from flowc.analyzer.params import parameter
+from flowc.analyzer.static import evaluate
 from flowc.diagnostics import Severity
 from flowc.ir import Decorators, Flow, Parameter, Schedule, Span, Step, SwitchCase, Transition
 
@@ -54,7 +56,9 @@ def docstring(body: cst.BaseSuite) -> str:
         if isinstance(first, cst.SimpleStatementLine) and len(first.body) == 1:
             expr = first.body[0]
             if isinstance(expr, cst.Expr) and isinstance(expr.value, (cst.SimpleString, cst.ConcatenatedString)):
-                value = expr.value.evaluated_value
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    value = expr.value.evaluated_value
                 if isinstance(value, str):
                     return inspect.cleandoc(value)
     return ""
@@ -459,9 +463,9 @@ def _next_args(ctx: Context, call: cst.Call, name: str, draft: FlowDraft) -> Tra
                 hint='self.next(self.train, foreach="params")',
             )
             return None
-        fvar = ctx.constants.get(fnode.value) if isinstance(fnode, cst.Name) else None
-        if isinstance(fnode, (cst.SimpleString, cst.ConcatenatedString)):
-            fvar = fnode.evaluated_value
+        fvar = None
+        if isinstance(fnode, (cst.Name, cst.SimpleString, cst.ConcatenatedString)):
+            fvar = evaluate(fnode, ctx.constants)
         if not isinstance(fvar, str) or not fvar.isidentifier():
             ctx.report(
                 "FC110",

@@ -8,6 +8,7 @@ Anything else (calls, attributes, f-strings, comprehensions) is not static, and 
 from __future__ import annotations
 
 import ast
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -37,7 +38,10 @@ def evaluate(node: cst.BaseExpression, constants: Mapping[str, Any]) -> Any:
     if isinstance(node, (cst.SimpleString, cst.ConcatenatedString)):
         if isinstance(node, cst.ConcatenatedString) and _has_fstring(node):
             return NotStatic(node, "an f-string is computed at run time")
-        value = node.evaluated_value
+        with warnings.catch_warnings():
+            # An invalid escape in the user's string is their linter's business, not a crash of ours.
+            warnings.simplefilter("ignore")
+            value = node.evaluated_value
         if isinstance(value, bytes):
             return NotStatic(node, "bytes are not allowed here")
         return value
