@@ -1,0 +1,88 @@
+"""Code packages are deterministic, self-contained and safe to unpack."""
+
+from __future__ import annotations
+
+import io
+import os
+import tarfile
+from pathlib import Path
+
+import pytest
+
+from flowc.compiler import analyze
+from flowc.datastore.package import build_code_package, extract
+from flowc.ir import Flow
+
+FLOW = """
+from flowc import FlowSpec, IncludeFile, step
+from helpers import double
+
+
+class PkgFlow(FlowSpec):
+    data = IncludeFile("data", default="inputs/data.txt")
+
+    @step
+    def start(self):
+        self.x = double(1)
+        self.next(self.end)
+
+    @step
+    def end(self):
+        pass
+"""
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    (tmp_path / "flow.py").write_text(FLOW)
+    (tmp_path / "helpers.py").write_text("def double(x):\n    return 2 * x\n")
+    (tmp_path / "inputs").mkdir()
+    (tmp_path / "inputs" / "data.txt").write_text("hello\n")
+    for skipped in ("__pycache__", ".git", "venv", "env2"):
+        (tmp_path / skipped).mkdir()
+        (tmp_path / skipped / "junk.py").write_text("x = 1\n")
+    (tmp_path / "env2" / "pyvenv.cfg").write_text("home = /usr\n")
+    return tmp_path / "flow.py"
+
+
+def flow_of(path: Path) -> Flow:
+    analysis = analyze(path)
+    assert analysis.flow is not None, analysis.diagnostics
+    return analysis.flow
+
+
+def test_the_package_holds_the_flow_its_modules_include_defaults_and_the_ir(project):
+    package = build_code_package(flow_of(project), project)
+    assert package.files == (
+        "code/flow.py",
+        "code/helpers.py",
+        "code/inputs/data.txt",
+        "flow.json",
+        "meta.json",
+    )
+    with tarfile.open(fileobj=io.BytesIO(package.data)) as tar:
+        ir = Flow.from_json(tar.extractfile("flow.json").read().decode())
+    assert ir.name == "PkgFlow" and ir.file == "flow.py"
+
+
+def test_same_source_same_bytes_whatever_the_file_times(project):
+    first = build_code_package(flow_of(project), project)
+    os.utime(project.parent / "helpers.py", (1, 1))
+    assert build_code_package(flow_of(project), project) == first
+
+
+def test_changing_a_sibling_module_changes_the_id(project):
+    first = build_code_package(flow_of(project), project)
+    (project.parent / "helpers.py").write_text("def double(x):\n    return x + x\n")
+    assert build_code_package(flow_of(project), project).id != first.id
+
+
+def test_extract_refuses_members_outside_the_target(tmp_path):
+    raw = io.BytesIO()
+    with tarfile.open(fileobj=raw, mode="w:gz") as tar:
+        info = tarfile.TarInfo("../evil.py")
+        info.size = 1
+        tar.addfile(info, io.BytesIO(b"x"))
+    with pytest.raises(ValueError, match="not a plain file inside it"):
+        extract(raw.getvalue(), tmp_path / "out")
+    assert not (tmp_path / "evil.py").exists()
