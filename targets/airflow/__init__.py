@@ -211,7 +211,7 @@ def _task_args(flow: Flow, task: Task, plan: DagPlan, opts: _Options, code_id: s
         return _helper(
             task,
             "FlowcFanout",
-            [("split", task.step), ("outputs", _output_of(task.step)), ("paths", _paths(task.paths_from))],
+            [("split", task.step), ("split_outputs", _output_of(task.step)), ("paths", _paths(task.paths_from))],
         )
     if task.role == "case":
         return _helper(
@@ -220,7 +220,7 @@ def _task_args(flow: Flow, task: Task, plan: DagPlan, opts: _Options, code_id: s
             [
                 ("switch", task.step),
                 ("values", list(task.case_values)),
-                ("outputs", _output_of(task.step)),
+                ("switch_outputs", _output_of(task.step)),
                 ("paths", _paths(task.paths_from)),
             ],
         )
@@ -228,7 +228,7 @@ def _task_args(flow: Flow, task: Task, plan: DagPlan, opts: _Options, code_id: s
         return _helper(
             task,
             "FlowcRoute",
-            [("switch", task.step), ("routes", dict(task.routes)), ("output", _output_of(task.step))],
+            [("switch", task.step), ("routes", dict(task.routes)), ("switch_output", _output_of(task.step))],
         )
     return _step_task(flow, flow.step(task.step), task, opts, code_id)
 

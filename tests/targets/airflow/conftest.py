@@ -1,0 +1,185 @@
+"""Real Airflow for the Airflow target's tests, paid for once per test session.
+
+Airflow lives in its own virtualenv (`.venv-airflow`, made by .ci/setup.d/30-airflow.sh), so one
+subprocess there (harness.py) imports every compiled DAG and runs the requested ones with
+`dag.test()` on SQLite, then reports JSON. Without that virtualenv the tests skip locally and fail
+in CI (CI=true), where a missing Airflow must never pass silently.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from flowc.compiler import analyze, compile_flow
+from flowc.datastore.package import build_code_package
+from flowc.datastore.store import FlowDatastore
+from tests.conftest import ROOT, example_files, shape_files
+
+HARNESS = Path(__file__).with_name("harness.py")
+# A literal folder name that Airflow's Jinja would render if it ever saw it as a template.
+TRICKY_DIR = "ds-{{ run_id }}-{% raw %}$(whoami)"
+
+
+def airflow_python() -> Path | None:
+    configured = os.environ.get("FLOWC_AIRFLOW_PYTHON")
+    candidate = Path(configured) if configured else ROOT / ".venv-airflow" / "bin" / "python"
+    return candidate if candidate.exists() else None
+
+
+def require_airflow() -> Path:
+    python = airflow_python()
+    if python is None:
+        message = "Airflow's virtualenv is missing: run .ci/setup.d/30-airflow.sh"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    return python
+
+
+@dataclass
+class Run:
+    name: str
+    flow_path: Path
+    conf: dict[str, Any] = field(default_factory=dict)
+    env: dict[str, str] = field(default_factory=dict)
+    datastore: str = ""
+
+
+@dataclass
+class Session:
+    result: dict[str, Any]
+    runs: dict[str, Run]
+    datastore: Path
+    log: Path
+
+    def run(self, name: str) -> dict[str, Any]:
+        return self.result["runs"][name]  # type: ignore[no-any-return]
+
+    def artifacts(self, name: str, step: str = "end", index: str = "") -> dict[str, Any]:
+        run = self.runs[name]
+        flow = analyze(run.flow_path).flow
+        assert flow is not None
+        store = FlowDatastore.open(run.datastore, flow.name)
+        return store.task_artifacts(self.run(name)["run_id"], step, index)
+
+
+def compile_into(path: Path, dags: Path, options: dict[str, Any]) -> str:
+    result = compile_flow(str(path), "airflow", options)
+    errors = [d for d in result.diagnostics if d.severity.value == "error"]
+    assert not errors, errors
+    (out,) = result.files
+    (dags / out.path).write_text(out.content)
+    return out.path
+
+
+def publish_code(path: Path, datastore: Path) -> str:
+    flow = analyze(path).flow
+    assert flow is not None
+    package = build_code_package(flow, path)
+    FlowDatastore.open(str(datastore), flow.name).put_code(package.id, package.data)
+    return flow.name
+
+
+def _runs(datastore: Path) -> list[Run]:
+    shapes = {p.stem: p for p in shape_files()}
+    runs = [Run(p.stem, p) for p in shape_files()]
+    runs += [Run(f"example-{p.stem}", p) for p in example_files()]
+    runs += [
+        Run("parameters-conf", shapes["parameters"], conf={"who": "airflow", "count": 7, "loud": True}),
+        Run("parameters-bad-conf", shapes["parameters"], conf={"count": "many"}),
+        Run("foreach-over-limit", shapes["foreach"], env={"AIRFLOW__CORE__MAX_MAP_LENGTH": "3"}),
+    ]
+    for r in runs:
+        r.datastore = str(datastore)
+    return runs
+
+
+@pytest.fixture(scope="session")
+def airflow(tmp_path_factory: pytest.TempPathFactory) -> Session:
+    python = require_airflow()
+    tmp = tmp_path_factory.mktemp("airflow")
+    datastore = tmp / "datastore"
+    local_dags, pod_dags = tmp / "dags", tmp / "pod-dags"
+    for d in (datastore, local_dags, pod_dags, tmp / "home", tmp / "flows"):
+        d.mkdir()
+    runs = _runs(datastore)
+    dag_ids: dict[str, str] = {}
+    for path in [*shape_files(), *example_files()]:
+        compile_into(path, local_dags, {"mode": "local", "datastore": str(datastore)})
+        compile_into(path, pod_dags, {"mode": "kubernetes", "datastore": "s3://bucket/flowc", "image": "flowc:1"})
+        publish_code(path, datastore)
+        flow = analyze(path).flow
+        assert flow is not None
+        from flowc.targets.airflow import dag_id
+
+        dag_ids[str(path)] = dag_id(flow)
+
+    # The linear flow again, renamed, whose datastore folder name is Jinja and shell syntax:
+    # Airflow must pass it to the runner verbatim.
+    tricky_store = tmp / TRICKY_DIR
+    tricky_store.mkdir()
+    linear = next(p for p in shape_files() if p.stem == "linear")
+    tricky = tmp / "flows" / "tricky_linear.py"
+    tricky.write_text(linear.read_text().replace("class LinearFlow", "class TrickyLinearFlow"))
+    publish_code(tricky, tricky_store)
+    compile_into(tricky, local_dags, {"mode": "local", "datastore": str(tricky_store)})
+    runs.append(Run("tricky-datastore", tricky, datastore=str(tricky_store)))
+    dag_ids[str(tricky)] = "TrickyLinearFlow"
+
+    job = {
+        "dags_folder": str(local_dags),
+        "import_only": [str(pod_dags)],
+        "runs": [{"name": r.name, "dag_id": dag_ids[str(r.flow_path)], "conf": r.conf, "env": r.env} for r in runs],
+        "probes": [
+            {
+                "name": "fanout-over-limit",
+                "dag_id": "NestedForeachFlow",
+                "task_id": "row-fanout",
+                "attrs": {"split_outputs": [{"foreach_count": 3}, {"foreach_count": 3}], "paths": ["0", "1"]},
+                "env": {"AIRFLOW__CORE__MAX_MAP_LENGTH": "5"},
+            },
+            {
+                "name": "fanout-nested-paths",
+                "dag_id": "NestedForeachFlow",
+                "task_id": "row-fanout",
+                "attrs": {
+                    "split_outputs": [{"foreach_count": 2}, {"foreach_count": 0}, {"foreach_count": 1}],
+                    "paths": ["0", "1", "2"],
+                },
+            },
+        ],
+    }
+    job_file, result_file, log = tmp / "job.json", tmp / "result.json", tmp / "airflow.log"
+    job_file.write_text(json.dumps(job))
+    env = {
+        **os.environ,
+        "AIRFLOW_HOME": str(tmp / "home"),
+        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{tmp / 'home' / 'airflow.db'}",
+        "AIRFLOW__CORE__UNIT_TEST_MODE": "False",
+    }
+    env.pop("VIRTUAL_ENV", None)
+    with log.open("w") as out:
+        proc = subprocess.run(
+            [str(python), str(HARNESS), str(job_file), str(result_file)],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env=env,
+            cwd=tmp,
+            timeout=900,
+            check=False,
+        )
+    if proc.returncode != 0 or not result_file.exists():
+        tail = log.read_text()[-4000:]
+        pytest.fail(f"the Airflow harness failed ({proc.returncode}); log {log}:\n{tail}")
+    result = json.loads(result_file.read_text())
+    print(f"Airflow {result['airflow_version']} harness log: {log}", file=sys.stderr)
+    return Session(result, {r.name: r for r in runs}, datastore, log)

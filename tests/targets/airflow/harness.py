@@ -1,0 +1,138 @@
+"""Runs inside the Airflow virtualenv (never imported by pytest): imports DAG files and runs DAGs.
+
+One process pays Airflow's start-up once for the whole test session. Usage:
+
+    python harness.py JOB.json RESULT.json
+
+JOB: {"dags_folder": "...", "import_only": [folder, ...], "probes": [{"name", "dag_id", "task_id",
+      "attrs": {...}, "env": {...}}],
+      "runs": [{"name": ..., "dag_id": ..., "conf": {...}, "env": {...}}]}
+RESULT: {"airflow_version", "import_errors": {file: error}, "dags": {dag_id: {task_id: {...}}},
+         "imports": {folder: {"import_errors", "dags"}},
+         "runs": {name: {"state", "tasks": {"task_id[map_index]": [state, try_number]}, "error"}},
+         "probes": {name: {"value", "error"}}}
+
+The environment must already point AIRFLOW_HOME and the database at a scratch folder.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import sys
+import traceback
+from collections.abc import Iterator
+from typing import Any
+
+
+@contextlib.contextmanager
+def _environ(env: dict[str, str]) -> Iterator[None]:
+    saved = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    try:
+        yield
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+def _describe(dag: Any) -> dict[str, Any]:
+    out = {}
+    for task in dag.tasks:
+        out[task.task_id] = {
+            "operator": type(task).__name__
+            if not getattr(task, "is_mapped", False)
+            else task.operator_class.__name__
+            if hasattr(task.operator_class, "__name__")
+            else str(task.operator_class),
+            "mapped": bool(getattr(task, "is_mapped", False)),
+            "upstream": sorted(task.upstream_task_ids),
+            "trigger_rule": str(getattr(task.trigger_rule, "value", task.trigger_rule)),
+            "retries": task.retries if not getattr(task, "is_mapped", False) else task.partial_kwargs.get("retries"),
+        }
+    return out
+
+
+def _run(dag: Any, conf: dict[str, Any]) -> dict[str, Any]:
+    try:
+        dr = dag.test(run_conf=conf or None)
+    except Exception as exc:  # a bad conf is rejected before any task runs
+        return {"state": "error", "error": f"{type(exc).__name__}: {exc}", "tasks": {}}
+    from airflow.utils.session import create_session
+
+    tasks: dict[str, Any] = {}
+    with create_session() as session:
+        from airflow.models.taskinstance import TaskInstance
+
+        rows = session.query(TaskInstance).filter(TaskInstance.dag_id == dag.dag_id, TaskInstance.run_id == dr.run_id)
+        for ti in rows:
+            key = ti.task_id if ti.map_index < 0 else f"{ti.task_id}[{ti.map_index}]"
+            tasks[key] = [str(getattr(ti.state, "value", ti.state)), ti.try_number]
+        from airflow.models.dagrun import DagRun
+
+        state = session.query(DagRun.state).filter(DagRun.run_id == dr.run_id).scalar()
+    return {"state": str(getattr(state, "value", state)), "run_id": dr.run_id, "tasks": tasks, "error": None}
+
+
+def _probe(bag: Any, probe: dict[str, Any]) -> dict[str, Any]:
+    """Execute one helper task directly with given inputs: what it returns or the error it raises."""
+    task = bag.get_dag(probe["dag_id"]).get_task(probe["task_id"])
+    for name, value in probe.get("attrs", {}).items():
+        setattr(task, name, value)
+    with _environ(probe.get("env", {})):
+        try:
+            return {"value": task.execute(context={}), "error": None}
+        except Exception as exc:
+            return {"value": None, "error": f"{type(exc).__name__}: {exc}"}
+
+
+def main(job_path: str, result_path: str) -> int:
+    with open(job_path) as f:
+        job = json.load(f)
+    # dag.test() (Airflow 3) re-reads the configured DAGs folder to serialise the DAG it runs.
+    os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = job["dags_folder"]
+    import airflow
+    from airflow.utils import db
+
+    db.initdb()
+    from airflow.models.dagbag import DagBag
+
+    # Examples are off through AIRFLOW__CORE__LOAD_EXAMPLES (Airflow 3 dropped the argument).
+    bag = DagBag(dag_folder=job["dags_folder"])
+    result: dict[str, Any] = {
+        "airflow_version": airflow.__version__,
+        "import_errors": {os.path.basename(k): v for k, v in bag.import_errors.items()},
+        "dags": {dag_id: _describe(dag) for dag_id, dag in sorted(bag.dags.items())},
+        "imports": {},
+        "runs": {},
+    }
+    for folder in job.get("import_only", []):
+        other = DagBag(dag_folder=folder)
+        result["imports"][folder] = {
+            "import_errors": {os.path.basename(k): v for k, v in other.import_errors.items()},
+            "dags": {dag_id: _describe(dag) for dag_id, dag in sorted(other.dags.items())},
+        }
+    for run in job.get("runs", []):
+        dag = bag.get_dag(run["dag_id"])
+        if dag is None:
+            result["runs"][run["name"]] = {"state": "error", "error": "DAG not found", "tasks": {}}
+            continue
+        with _environ(run.get("env", {})):
+            try:
+                result["runs"][run["name"]] = _run(dag, run.get("conf") or {})
+            except Exception:
+                result["runs"][run["name"]] = {"state": "error", "error": traceback.format_exc(), "tasks": {}}
+    result["probes"] = {}
+    for probe in job.get("probes", []):
+        result["probes"][probe["name"]] = _probe(bag, probe)
+    with open(result_path, "w") as f:
+        json.dump(result, f, indent=2, sort_keys=True, default=str)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1], sys.argv[2]))
