@@ -131,6 +131,7 @@ def run(args: argparse.Namespace) -> int:
         params=values,
         max_workers=args.max_workers,
         on_event=progress,
+        source_dir=Path(args.path).parent,
     )
     result = scheduler.run()
     status = "interrupted" if result.interrupted else "succeeded" if result.ok else "failed"

@@ -97,6 +97,7 @@ class LocalScheduler:
         on_event: Callable[[Event], None] = lambda e: None,
         executable: Sequence[str] = (sys.executable, "-m", "flowc"),
         env: Mapping[str, str] | None = None,
+        source_dir: Path | None = None,
     ) -> None:
         self.flow = flow
         self.code_id = code_id
@@ -108,6 +109,9 @@ class LocalScheduler:
         self.on_event = on_event
         self.executable = list(executable)
         self.env = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
+        if source_dir is not None:
+            # Tracebacks then name the user's own files, not the unpacked code package.
+            self.env["FLOWC_SOURCE_DIR"] = str(source_dir.resolve())
         # The join that closes each foreach split.
         self.join_of = {s.closes: s.name for s in flow.steps if s.join is JoinKind.FOREACH and s.closes}
         self.expected: dict[TaskKey, int] = {}

@@ -51,11 +51,11 @@ class TaskError(Exception):
 class StepFailed(Exception):
     """The step's own code raised. `user_traceback` is trimmed of the runner's frames."""
 
-    def __init__(self, task: str, exc: BaseException) -> None:
+    def __init__(self, task: str, exc: BaseException, code_dir: Path | None = None) -> None:
         self.timed_out = isinstance(exc, api.StepTimeout)
         super().__init__(f"step {task} failed: {type(exc).__name__}: {exc}")
         self.exc = exc
-        self.user_traceback = user_traceback(exc)
+        self.user_traceback = user_traceback(exc, code_dir)
         self.exit_code = EXIT_TIMEOUT if self.timed_out else EXIT_STEP_FAILED
 
 
@@ -82,12 +82,20 @@ class TaskResult:
     caught: api.StepException | None = None
 
 
-def user_traceback(exc: BaseException) -> str:
-    """The traceback from the first frame outside flowc: what the user's code did."""
+def user_traceback(exc: BaseException, code_dir: Path | None = None) -> str:
+    """The traceback from the first frame outside flowc: what the user's code did.
+
+    Files of the code package are shown where the user keeps them: under `FLOWC_SOURCE_DIR` when set
+    (`flowc run` sets it to the flow's folder), else relative to the package.
+    """
     tb = exc.__traceback__
     while tb is not None and tb.tb_frame.f_code.co_filename.startswith(_FLOWC_DIR):
         tb = tb.tb_next
-    return "".join(traceback.format_exception(type(exc), exc, tb or exc.__traceback__))
+    text = "".join(traceback.format_exception(type(exc), exc, tb or exc.__traceback__))
+    if code_dir is not None:
+        source = os.environ.get("FLOWC_SOURCE_DIR")
+        text = text.replace(f'File "{code_dir}{os.sep}', f'File "{source}{os.sep}' if source else 'File "')
+    return text
 
 
 def parse_index(text: str) -> Index:
@@ -370,7 +378,7 @@ def run_task(spec: TaskSpec) -> TaskResult:
     except code_mod.CodeError as exc:
         raise TaskError(str(exc)) from None
     except Exception as exc:  # the user's module failed at import: their traceback
-        raise StepFailed(task, exc) from None
+        raise StepFailed(task, exc, code.code_dir) from None
     _strip_parameters(cls, flow)
     obj: Any = object.__new__(cls)  # no __init__: a flow's state is its artifacts
     obj.__dict__["_flowc_ns"] = ns
@@ -400,8 +408,8 @@ def run_task(spec: TaskSpec) -> TaskResult:
                 method()
     except (Exception, api.StepTimeout) as exc:
         if decos.catch is None or not last_attempt:
-            raise StepFailed(task, exc) from None
-        caught = api.StepException(type(exc).__name__, str(exc), user_traceback(exc))
+            raise StepFailed(task, exc, code.code_dir) from None
+        caught = api.StepException(type(exc).__name__, str(exc), user_traceback(exc, code.code_dir))
         if decos.catch.var:
             obj.__dict__[decos.catch.var] = _caught_value(exc, caught)
     else:

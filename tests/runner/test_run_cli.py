@@ -116,3 +116,28 @@ def test_a_flow_with_errors_shows_diagnostics_and_runs_nothing(tmp_path):
     proc = flowc_run(tmp_path, str(bad))
     assert proc.returncode == 1 and "FC" in proc.stderr
     assert not (tmp_path / "ds").exists()
+
+
+def test_ctrl_c_stops_running_tasks_and_exits_130(tmp_path):
+    import signal
+    import time
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "flowc", "run", str(Path(__file__).parent / "flows" / "sleepy_flow.py"),
+         "--datastore", str(tmp_path / "ds"), "--run-id", "t1"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path,
+    )  # fmt: skip
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        if "nap" in line and "started" in line:
+            break
+    time.sleep(0.5)  # let the task reach the user's code
+    t0 = time.monotonic()
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 130
+    assert time.monotonic() - t0 < 15
+    assert "flowc run: interrupted; run t1 stopped after 1 tasks" in err
+    ds = FlowDatastore.open(str(tmp_path / "ds"), "SleepyFlow")
+    assert ds.read_manifest("t1", "nap") is None
+    assert ds.read_run_meta("t1")["status"] == "interrupted"
