@@ -1,0 +1,360 @@
+"""A test-only interpreter of the Argo subset flowc emits, running the real runner for each task.
+
+It reads the WorkflowTemplate as Argo would and executes it: DAG templates (nested ones too), tasks
+with `depends` expressions over task results, `when` expressions, `withSequence` loops, parameter
+substitution (`{{workflow.*}}`, `{{inputs.parameters.*}}`, `{{tasks.X.outputs.parameters.Y}}`,
+`{{item}}`, `{{retries}}`), output parameters read from files (`valueFrom.path`, with `default`),
+`retryStrategy.limit` and `activeDeadlineSeconds`. A container task runs its `command` as a
+subprocess (exec form, no shell), with the container's `env`; paths under the output folders are
+mapped to a folder private to the task, as a pod's own filesystem would be.
+
+Anything outside that subset raises `Unsupported`, so a manifest using something new fails the tests
+until the interpreter learns it, rather than being half-run. Semantics follow Argo's documentation:
+a task whose `depends` is false is Omitted, one whose `when` is false is Skipped, a loop over zero
+items is Skipped, a bare `x` in `depends` means `x.Succeeded || x.Skipped || x.Daemoned`, and a DAG
+stops scheduling new tasks after a failure (failFast).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+SUCCEEDED, FAILED, SKIPPED, OMITTED = "Succeeded", "Failed", "Skipped", "Omitted"
+_EXPR = re.compile(r"\{\{\s*([^{}]+?)\s*\}\}")
+_TASK_KEYS = {"name", "template", "arguments", "depends", "when", "withSequence"}
+_TEMPLATE_KEYS = {"name", "inputs", "outputs", "dag", "container", "retryStrategy", "activeDeadlineSeconds"}
+_CONTAINER_KEYS = {"image", "command", "env", "resources"}
+
+
+class Unsupported(Exception):
+    """The manifest uses something outside the subset this interpreter (and flowc) knows."""
+
+
+class Unresolved(Exception):
+    """A `{{...}}` with no value where it is used: Argo fails the workflow for this too."""
+
+
+@dataclass
+class Node:
+    path: str  # e.g. "main/start-each(2)/classify"
+    template: str
+    phase: str
+    arguments: dict[str, str] = field(default_factory=dict)
+    attempts: int = 0
+    argv: list[str] = field(default_factory=list)
+    stderr: str = ""
+
+
+@dataclass
+class Run:
+    name: str
+    phase: str
+    nodes: list[Node]
+
+    def containers(self) -> list[Node]:
+        return [n for n in self.nodes if n.argv]
+
+    def failed(self) -> list[Node]:
+        return [n for n in self.containers() if n.phase == FAILED]
+
+
+def substitute(text: str, scope: dict[str, str]) -> str:
+    def one(m: re.Match[str]) -> str:
+        key = m.group(1)
+        if key not in scope:
+            raise Unresolved(f"{{{{{key}}}}} is not defined here")
+        return scope[key]
+
+    return _EXPR.sub(one, text)
+
+
+def _subst_all(value: Any, scope: dict[str, str]) -> Any:
+    if isinstance(value, str):
+        return substitute(value, scope)
+    if isinstance(value, list):
+        return [_subst_all(v, scope) for v in value]
+    if isinstance(value, dict):
+        return {k: _subst_all(v, scope) for k, v in value.items()}
+    return value
+
+
+# -- expressions: `depends` (task results) and `when` (compared strings) ------------------------------
+
+_TOKEN = re.compile(r"\s*(&&|\|\||==|!=|[()!]|'[^']*'|\"[^\"]*\"|[A-Za-z0-9][-A-Za-z0-9_.]*)")
+
+
+def _tokens(text: str) -> list[str]:
+    out, pos = [], 0
+    text = text.strip()
+    while pos < len(text):
+        m = _TOKEN.match(text, pos)
+        if not m:
+            raise Unsupported(f"cannot read expression {text!r} at {text[pos:]!r}")
+        out.append(m.group(1))
+        pos = m.end()
+        while pos < len(text) and text[pos].isspace():
+            pos += 1
+    return out
+
+
+class _Parser:
+    """or := and ('||' and)*; and := not ('&&' not)*; not := '!' not | atom; atom := '(' or ')' | term
+    with term evaluated by the caller (a task result, or a string comparison)."""
+
+    def __init__(self, tokens: list[str], term: Any) -> None:
+        self.tokens, self.pos, self.term = tokens, 0, term
+
+    def parse(self) -> bool:
+        value = self._or()
+        if self.pos != len(self.tokens):
+            raise Unsupported(f"trailing tokens {self.tokens[self.pos :]}")
+        return value
+
+    def _peek(self) -> str | None:
+        return self.tokens[self.pos] if self.pos < len(self.tokens) else None
+
+    def _take(self) -> str:
+        tok = self._peek()
+        if tok is None:
+            raise Unsupported("expression ends too early")
+        self.pos += 1
+        return tok
+
+    def _or(self) -> bool:
+        value = self._and()
+        while self._peek() == "||":
+            self._take()
+            value = self._and() or value
+        return value
+
+    def _and(self) -> bool:
+        value = self._not()
+        while self._peek() == "&&":
+            self._take()
+            value = self._not() and value
+        return value
+
+    def _not(self) -> bool:
+        if self._peek() == "!":
+            self._take()
+            return not self._not()
+        if self._peek() == "(":
+            self._take()
+            value = self._or()
+            if self._take() != ")":
+                raise Unsupported("unbalanced parentheses")
+            return value
+        return bool(self.term(self))
+
+
+def depends_satisfied(expression: str, phases: dict[str, str]) -> bool:
+    def term(p: _Parser) -> bool:
+        name, _, result = p._take().partition(".")
+        phase = phases[name]
+        if not result:
+            return phase in (SUCCEEDED, SKIPPED)
+        if result not in (SUCCEEDED, FAILED, SKIPPED, OMITTED, "Errored", "Daemoned"):
+            raise Unsupported(f"depends result {result!r}")
+        return phase == result
+
+    return _Parser(_tokens(expression), term).parse()
+
+
+def depends_names(expression: str) -> set[str]:
+    skip = {"&&", "||", "(", ")", "!"}
+    return {t.partition(".")[0] for t in _tokens(expression) if t not in skip}
+
+
+def when_true(expression: str) -> bool:
+    """`when` after substitution: comparisons of quoted strings, true/false, combined with && || !."""
+
+    def literal(tok: str) -> str:
+        if tok[:1] in ("'", '"'):
+            return tok[1:-1]
+        raise Unsupported(f"when operand {tok!r} is not a quoted string")
+
+    def term(p: _Parser) -> bool:
+        tok = p._take()
+        if tok in ("true", "false"):
+            return tok == "true"
+        op = p._take()
+        right = p._take()
+        if op == "==":
+            return literal(tok) == literal(right)
+        if op == "!=":
+            return literal(tok) != literal(right)
+        raise Unsupported(f"when operator {op!r}")
+
+    return _Parser(_tokens(expression), term).parse()
+
+
+# -- the interpreter --------------------------------------------------------------------------------
+
+
+class Interpreter:
+    def __init__(self, workflow_template: dict[str, Any], workdir: Path, max_workers: int = 4) -> None:
+        if workflow_template.get("kind") != "WorkflowTemplate":
+            raise Unsupported(f"kind {workflow_template.get('kind')!r}")
+        self.doc = workflow_template
+        self.spec = workflow_template["spec"]
+        self.templates = {t["name"]: t for t in self.spec["templates"]}
+        self.workdir = workdir
+        self.max_workers = max_workers
+        self.nodes: list[Node] = []
+
+    def submit(self, name: str, parameters: dict[str, str] | None = None) -> Run:
+        """Run the workflow to its end, as `argo submit --from workflowtemplate/... -p k=v` would."""
+        scope = {"workflow.name": name}
+        given = dict(parameters or {})
+        for p in self.spec.get("arguments", {}).get("parameters", []):
+            value = given.pop(p["name"], p.get("value"))
+            if value is None:
+                raise Unresolved(f"workflow parameter {p['name']!r} has no value")
+            scope[f"workflow.parameters.{p['name']}"] = str(value)
+        if given:
+            raise Unresolved(f"unknown workflow parameters {sorted(given)}")
+        self.nodes = []
+        phase, _ = self._run_template(self.spec["entrypoint"], {}, scope, self.spec["entrypoint"])
+        return Run(name, phase, list(self.nodes))
+
+    def _run_template(
+        self, name: str, arguments: dict[str, str], global_scope: dict[str, str], path: str
+    ) -> tuple[str, dict[str, str]]:
+        template = self.templates.get(name)
+        if template is None:
+            raise Unsupported(f"template {name!r} does not exist")
+        unknown = set(template) - _TEMPLATE_KEYS
+        if unknown:
+            raise Unsupported(f"template {name!r} uses {sorted(unknown)}")
+        scope = dict(global_scope)
+        declared = template.get("inputs", {}).get("parameters", [])
+        names = {p["name"] for p in declared}
+        extra = set(arguments) - names
+        if extra:
+            raise Unresolved(f"{path}: arguments {sorted(extra)} are not inputs of {name!r}")
+        for p in declared:
+            value = arguments.get(p["name"], p.get("value", p.get("default")))
+            if value is None:
+                raise Unresolved(f"{path}: input {p['name']!r} of {name!r} has no value")
+            scope[f"inputs.parameters.{p['name']}"] = value
+        if "dag" in template:
+            return self._run_dag(template, scope, path), {}
+        if "container" in template:
+            return self._run_container(template, arguments, scope, path)
+        raise Unsupported(f"template {name!r} is neither a dag nor a container")
+
+    def _run_dag(self, template: dict[str, Any], scope: dict[str, str], path: str) -> str:
+        tasks = template["dag"]["tasks"]
+        for t in tasks:
+            unknown = set(t) - _TASK_KEYS
+            if unknown:
+                raise Unsupported(f"task {t['name']!r} uses {sorted(unknown)}")
+        phases: dict[str, str] = {}
+        outputs: dict[str, dict[str, str]] = {}
+        failed = False
+        pending = list(tasks)
+        while pending and not failed:
+            ready = [t for t in pending if depends_names(t.get("depends", "") or "") <= set(phases)]
+            if not ready:
+                raise Unsupported(f"{path}: tasks {[t['name'] for t in pending]} wait on each other")
+            task = ready[0]
+            pending.remove(task)
+            phase, out = self._run_task(task, scope, phases, outputs, path)
+            phases[task["name"]] = phase
+            outputs[task["name"]] = out
+            failed = phase == FAILED
+        return FAILED if failed else SUCCEEDED
+
+    def _run_task(
+        self,
+        task: dict[str, Any],
+        scope: dict[str, str],
+        phases: dict[str, str],
+        outputs: dict[str, dict[str, str]],
+        path: str,
+    ) -> tuple[str, dict[str, str]]:
+        here = f"{path}/{task['name']}"
+        depends = task.get("depends")
+        if depends and not depends_satisfied(depends, phases):
+            self.nodes.append(Node(here, task["template"], OMITTED))
+            return OMITTED, {}
+        task_scope = dict(scope)
+        for other, values in outputs.items():
+            for k, v in values.items():
+                task_scope[f"tasks.{other}.outputs.parameters.{k}"] = v
+        if "when" in task and not when_true(substitute(task["when"], task_scope)):
+            self.nodes.append(Node(here, task["template"], SKIPPED))
+            return SKIPPED, {}
+        args = task.get("arguments", {}).get("parameters", [])
+        if "withSequence" not in task:
+            values = {a["name"]: substitute(a["value"], task_scope) for a in args}
+            return self._run_template(task["template"], values, scope, here)
+        seq = task["withSequence"]
+        if set(seq) - {"count"}:
+            raise Unsupported(f"withSequence fields {sorted(seq)}")
+        count = int(substitute(str(seq["count"]), task_scope))
+        if count == 0:
+            self.nodes.append(Node(here, task["template"], SKIPPED))
+            return SKIPPED, {}
+
+        def item(i: int) -> str:
+            s = dict(task_scope, item=str(i))
+            values = {a["name"]: substitute(a["value"], s) for a in args}
+            return self._run_template(task["template"], values, scope, f"{here}({i})")[0]
+
+        with ThreadPoolExecutor(max_workers=self.max_workers) as pool:
+            results = list(pool.map(item, range(count)))
+        return (SUCCEEDED if all(r == SUCCEEDED for r in results) else FAILED), {}
+
+    def _run_container(
+        self, template: dict[str, Any], arguments: dict[str, str], scope: dict[str, str], path: str
+    ) -> tuple[str, dict[str, str]]:
+        container = template["container"]
+        unknown = set(container) - _CONTAINER_KEYS
+        if unknown:
+            raise Unsupported(f"container of {template['name']!r} uses {sorted(unknown)}")
+        strategy = template.get("retryStrategy", {})
+        limit = int(strategy.get("limit", 0))
+        deadline = template.get("activeDeadlineSeconds")
+        outputs = template.get("outputs", {}).get("parameters", [])
+        out_dirs = sorted({os.path.dirname(p["valueFrom"]["path"]) for p in outputs})
+        env = dict(os.environ)
+        env.update({e["name"]: e["value"] for e in container.get("env", [])})
+        node = Node(path, template["name"], FAILED, arguments)
+        self.nodes.append(node)
+        for attempt in range(limit + 1):
+            node.attempts = attempt + 1
+            # A pod's filesystem is its own: each attempt gets a fresh folder for the output paths.
+            pod = Path(tempfile.mkdtemp(prefix="pod-", dir=self.workdir))
+            # `{{retries}}` exists only in a template with a retryStrategy, as in Argo.
+            attempt_scope = dict(scope, retries=str(attempt)) if strategy else scope
+            argv = [self._in_pod(a, out_dirs, pod) for a in _subst_all(container["command"], attempt_scope)]
+            node.argv = argv
+            try:
+                proc = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=deadline, check=False)
+            except subprocess.TimeoutExpired:
+                node.stderr = f"deadline of {deadline}s exceeded"
+                continue
+            node.stderr = proc.stderr
+            if proc.returncode == 0:
+                node.phase = SUCCEEDED
+                values = {}
+                for p in outputs:
+                    f = Path(self._in_pod(p["valueFrom"]["path"], out_dirs, pod))
+                    values[p["name"]] = f.read_text() if f.is_file() else p["valueFrom"]["default"]
+                return SUCCEEDED, values
+        return FAILED, {}
+
+    @staticmethod
+    def _in_pod(arg: str, out_dirs: list[str], pod: Path) -> str:
+        for d in out_dirs:
+            if arg == d or arg.startswith(d + "/"):
+                return str(pod) + arg
+        return arg
