@@ -1,0 +1,176 @@
+"""The shape of the state machines: which ASL construct each kind of step becomes."""
+
+from __future__ import annotations
+
+import json
+
+from flowc.targets.step_functions import values
+
+from .helpers import QUEUE, SHAPES, WORKER, compile_sf, definition, state, states
+
+
+def test_linear_steps_chain_tasks_after_reading_the_parameters() -> None:
+    sm = definition(SHAPES / "linear.py")
+    assert sm["StartAt"] == "flowc.input"
+    assert state(sm, "flowc.parameters")["Next"] == "start"
+    assert state(sm, "start")["Next"] == "double"
+    assert state(sm, "end")["End"] is True
+
+
+def test_batch_task_runs_the_runner_with_run_id_and_attempt_from_the_execution() -> None:
+    sm = definition(SHAPES / "linear.py")
+    task = state(sm, "double")
+    assert task["Resource"] == "arn:aws:states:::batch:submitJob.sync"
+    params = task["Parameters"]
+    assert params["JobQueue"] == "flowc" and params["JobDefinition"] == "flowc"
+    command = params["ContainerOverrides"]["Command.$"]
+    assert command.startswith("States.Array('flowc', 'step',")
+    assert "$.run_id" in command
+    assert "$$.State.RetryCount" in command
+
+
+def test_start_task_alone_receives_the_parameters() -> None:
+    sm = definition(SHAPES / "parameters.py")
+    assert "States.JsonToString($.params)" in state(sm, "start")["Parameters"]["ContainerOverrides"]["Command.$"]
+    assert "$.params" not in state(sm, "end")["Parameters"]["ContainerOverrides"]["Command.$"]
+    defaults = state(sm, "flowc.input")["Parameters"]["defaults"]
+    assert defaults["count"] == 3 and defaults["who"] == "world"
+
+
+def test_static_branch_becomes_parallel_then_join() -> None:
+    sm = definition(SHAPES / "branch.py")
+    split = next(name for name, s in states(sm) if s["Type"] == "Parallel")
+    parallel = state(sm, split)
+    assert len(parallel["Branches"]) >= 2
+    assert parallel["ResultPath"] is None
+    join = parallel["Next"]
+    assert state(sm, join)["Type"] == "Task"
+    for branch in parallel["Branches"]:
+        ends = [s for s in branch["States"].values() if s.get("End")]
+        assert ends, "each branch ends before the join"
+
+
+def test_outer_foreach_is_a_distributed_map_reading_the_runners_items_file() -> None:
+    sm = definition(SHAPES / "foreach.py")
+    (name, m) = next((n, s) for n, s in states(sm) if s["Type"] == "Map")
+    assert m["ItemProcessor"]["ProcessorConfig"]["Mode"] == "DISTRIBUTED"
+    reader = m["ItemReader"]
+    assert reader["Resource"] == "arn:aws:states:::s3:getObject"
+    assert reader["Parameters"]["Bucket"] == "flowc-bucket"
+    items = state(sm, name.replace(".map", ".items"))
+    assert items["Parameters"]["key.$"].endswith(
+        "'flowc/ForeachFlow/runs/{}/steps/start/_/foreach-items.json', $.run_id)"
+    )
+    assert m["ItemSelector"]["index.$"] == "States.Format('{}', $$.Map.Item.Value)"
+
+
+def test_inline_foreach_maps_over_a_range_of_the_runners_count() -> None:
+    sm = definition(SHAPES / "foreach.py", foreach="inline")
+    m = next(s for _, s in states(sm) if s["Type"] == "Map")
+    assert m["ItemProcessor"]["ProcessorConfig"]["Mode"] == "INLINE"
+    assert m["ItemsPath"] == "$.flowc_items.items"
+    # Batch returns no output: the split's output object is read back from S3.
+    reader = state(sm, "start.read-output")
+    assert reader["Resource"] == "arn:aws:states:::aws-sdk:s3:getObject"
+    assert reader["ResultSelector"] == {"output.$": "States.StringToJson($.Body)"}
+
+
+def test_nested_foreach_is_a_map_inside_a_map_with_a_dotted_index() -> None:
+    sm = definition(SHAPES / "nested_foreach.py")
+    outer = next(s for _, s in states(sm) if s["Type"] == "Map")
+    inner = [s for _, s in states(outer["ItemProcessor"]) if s["Type"] == "Map"]
+    assert len(inner) == 1
+    assert inner[0]["ItemProcessor"]["ProcessorConfig"]["Mode"] == "INLINE"
+    assert inner[0]["ItemSelector"]["index.$"] == "States.Format('{}.{}', $.index, $$.Map.Item.Value)"
+
+
+def test_switch_is_a_choice_on_the_runners_case() -> None:
+    sm = definition(SHAPES / "switch.py", **WORKER)
+    choice = next(s for _, s in states(sm) if s["Type"] == "Choice")
+    cases = {c["StringEquals"]: c["Next"] for c in choice["Choices"]}
+    assert set(cases) >= {"small"}
+    assert all(c["Variable"] == "$.flowc.output.switch_case" for c in choice["Choices"])
+
+
+def test_worker_task_sends_the_command_and_token_to_the_queue() -> None:
+    sm = definition(SHAPES / "linear.py", **WORKER)
+    task = state(sm, "double")
+    assert task["Resource"] == "arn:aws:states:::sqs:sendMessage.waitForTaskToken"
+    assert task["Parameters"]["QueueUrl"] == QUEUE
+    body = task["Parameters"]["MessageBody"]
+    assert body["task_token.$"] == "$$.Task.Token"
+    assert body["step"] == "double"
+    assert "'--print-output'" in body["argv.$"]
+    assert task["HeartbeatSeconds"] == 600
+
+
+def test_retry_and_timeout_become_retry_and_timeout_seconds() -> None:
+    sm = definition(SHAPES / "retries.py")
+    (retry,) = state(sm, "flaky")["Retry"]
+    assert retry["MaxAttempts"] == 2
+    assert retry["IntervalSeconds"] == 1  # 0 minutes: ASL's smallest interval
+
+
+def test_every_task_fails_the_execution_with_its_step_name_in_the_cause() -> None:
+    sm = definition(SHAPES / "failing.py")
+    catch = state(sm, "boom")["Catch"]
+    assert catch == [{"ErrorEquals": ["States.ALL"], "Next": "boom.failed", "ResultPath": "$.error"}]
+    fail = state(sm, "boom.failed")
+    assert fail["CausePath"] == "States.Format('step boom failed: {}', $.error.Cause)"
+
+
+def test_resources_and_environment_become_batch_overrides(write_flow) -> None:
+    path = write_flow(
+        "from flowc import FlowSpec, step, resources, environment\n"
+        "class R(FlowSpec):\n"
+        "    @resources(cpu=2, memory=4096, gpu=1)\n"
+        "    @environment(vars={'B': '2', 'A': '1'})\n"
+        "    @step\n"
+        "    def start(self):\n"
+        "        self.next(self.end)\n"
+        "    @step\n"
+        "    def end(self):\n"
+        "        pass\n"
+    )
+    overrides = state(definition(path), "start")["Parameters"]["ContainerOverrides"]
+    assert overrides["ResourceRequirements"] == [
+        {"Type": "VCPU", "Value": "2"},
+        {"Type": "MEMORY", "Value": "4096"},
+        {"Type": "GPU", "Value": "1"},
+    ]
+    assert overrides["Environment"] == [{"Name": "A", "Value": "1"}, {"Name": "B", "Value": "2"}]
+
+
+def test_output_is_byte_identical_across_compiles() -> None:
+    a = compile_sf(SHAPES / "switch_in_foreach.py", **WORKER)
+    b = compile_sf(SHAPES / "switch_in_foreach.py", **WORKER)
+    assert [(f.path, f.content) for f in a.files] == [(f.path, f.content) for f in b.files]
+
+
+def test_long_step_names_are_shortened_with_a_hash_and_kept_in_a_comment(write_flow) -> None:
+    long = "s" * 100
+    path = write_flow(
+        "from flowc import FlowSpec, step\n"
+        "class L(FlowSpec):\n"
+        "    @step\n"
+        "    def start(self):\n"
+        f"        self.next(self.{long})\n"
+        "    @step\n"
+        f"    def {long}(self):\n"
+        "        self.next(self.end)\n"
+        "    @step\n"
+        "    def end(self):\n"
+        "        pass\n"
+    )
+    sm = definition(path)
+    found = dict(states(sm))
+    assert all(len(n) <= 80 for n in found)
+    (short,) = [n for n, s in found.items() if n.startswith("sss") and s["Type"] == "Task"]
+    assert state(sm, short)["Comment"] == f"step {long}"
+
+
+def test_intrinsic_literals_escape_quotes_braces_and_backslashes() -> None:
+    assert values.quote("it's {x} \\ y") == "'it\\'s \\{x\\} \\\\ y'"
+    expr = values.expression("a{b}'" + values.RUN_ID.token + "c")
+    assert expr == "States.Format('a\\{b\\}\\'{}c', $.run_id)"
+    assert json.loads(json.dumps(expr)) == expr
