@@ -95,11 +95,12 @@ def errors(schema: dict[str, Any], doc: dict[str, Any]) -> list[str]:
 
 
 def _short(e: Any) -> str:
-    # anyOf failures say only "is not valid under any of the given schemas"; the best sub-error says why.
-    import jsonschema
-
-    best = jsonschema.exceptions.best_match([e, *e.context]) if e.context else e
-    message: str = best.message
+    """The message of an error, or for an anyOf failure (Hera's optional fields are `anyOf: [X,
+    null]`) the message of the alternative that got furthest, which says why."""
+    while e.context:
+        useful = [c for c in e.context if "'null'" not in c.message] or list(e.context)
+        e = max(useful, key=lambda c: len(c.absolute_path))
+    message: str = e.message
     return message if len(message) < 300 else message[:297] + "..."
 
 
