@@ -53,6 +53,10 @@ class Harness:
     def run(self, step: str, index: str = "", attempt: int = 0, **kw: Any) -> TaskResult:
         return run_task(self.spec(step, index, attempt, **kw))
 
+    def run_all(self, order: Sequence[tuple[str, str]]) -> None:
+        for step, index in order:
+            self.run(step, index)
+
     def command(self, step: str, index: str = "", **kw: Any) -> list[str]:
         return step_command(
             flow=self.flow.name,
@@ -97,8 +101,3 @@ def harness(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..., Ha
 
     yield make
     sys.path[:] = saved_path
-
-
-def run_all(h: Harness, order: Sequence[tuple[str, str]]) -> None:
-    for step, index in order:
-        h.run(step, index)

@@ -35,8 +35,8 @@ def test_a_caught_timeout_lets_the_flow_go_on(harness):
 
 def test_a_timeout_fails_the_task_with_a_clear_message(harness):
     h = harness("limits_flow.py")
-    run_all = [("start", 0), ("flaky", 1), ("slow", 0)]
-    for step, attempt in run_all:
+    steps = [("start", 0), ("flaky", 1), ("slow", 0)]
+    for step, attempt in steps:
         h.run(step, attempt=attempt)
     proc = h.step_process("slower")
     assert proc.returncode == EXIT_TIMEOUT

@@ -7,7 +7,6 @@ import sys
 from dataclasses import replace
 
 import pytest
-from conftest import run_all
 
 from flowc.datastore import layout
 from flowc.runner.task import EXIT_USAGE, StepFailed, TaskError
@@ -15,7 +14,7 @@ from flowc.runner.task import EXIT_USAGE, StepFailed, TaskError
 
 def test_artifacts_are_inherited_and_only_changed_ones_are_stored_again(harness):
     h = harness("artifacts_flow.py")
-    run_all(h, [("start", ""), ("grow", ""), ("end", "")])
+    h.run_all([("start", ""), ("grow", ""), ("end", "")])
     start, grow = h.manifest("start")["artifacts"], h.manifest("grow")["artifacts"]
     assert grow["label"] == start["label"] and grow["blob"] == start["blob"]
     assert grow["items"]["sha"] != start["items"]["sha"]
@@ -26,7 +25,7 @@ def test_artifacts_are_inherited_and_only_changed_ones_are_stored_again(harness)
 
 def test_identical_values_are_stored_once(harness):
     h = harness("artifacts_flow.py")
-    run_all(h, [("start", ""), ("grow", ""), ("end", "")])
+    h.run_all([("start", ""), ("grow", ""), ("end", "")])
     blobs = h.store.storage.list("ArtifactsFlow/data")
     shas = {ref["sha"] for step in ("start", "grow", "end") for ref in h.manifest(step)["artifacts"].values()}
     assert sorted(b.rsplit("/", 1)[1] for b in blobs) == sorted(shas)
@@ -40,7 +39,7 @@ def test_a_task_whose_parent_has_not_completed_is_refused(harness):
 
 def test_static_join_reads_inputs_by_step_name_and_merges_what_agrees(harness):
     h = harness("joins_flow.py")
-    run_all(h, [("start", ""), ("a", ""), ("b", ""), ("join", "")])
+    h.run_all([("start", ""), ("a", ""), ("b", ""), ("join", "")])
     out = h.artifacts("join")
     assert out["sides"] == ["a", "b"] and out["from_b"] == "b"
     assert out["shared"] == "same" and out["only_a"] == 1 and "side" not in out
@@ -54,7 +53,7 @@ def test_static_join_reads_inputs_by_step_name_and_merges_what_agrees(harness):
 def test_merge_artifacts_keeps_what_the_join_set_and_honours_include(harness, mode, expected):
     h = harness("joins_flow.py")
     h.run("start", params=(("mode", mode),))
-    run_all(h, [("a", ""), ("b", ""), ("join", "")])
+    h.run_all([("a", ""), ("b", ""), ("join", "")])
     out = h.artifacts("join")
     assert {k: out[k] for k in expected} == expected
     if mode == "include":
@@ -71,7 +70,7 @@ def test_merge_artifacts_keeps_what_the_join_set_and_honours_include(harness, mo
 def test_merge_artifacts_conflicts_fail_the_step_with_the_names(harness, mode, message):
     h = harness("joins_flow.py")
     h.run("start", params=(("mode", mode),))
-    run_all(h, [("a", ""), ("b", "")])
+    h.run_all([("a", ""), ("b", "")])
     with pytest.raises(StepFailed, match=message) as info:
         h.run("join")
     assert "joins_flow.py" in info.value.user_traceback
@@ -104,7 +103,7 @@ def test_the_index_must_match_the_steps_foreach_depth(harness):
 def test_switch_records_the_case_and_the_step_after_it_finds_the_branch_that_ran(harness):
     h = harness("switch.py")
     assert h.run("start", params=(("size", "500"),)).output == {"switch_case": "big", "task": "start"}
-    run_all(h, [("big", ""), ("after", ""), ("end", "")])
+    h.run_all([("big", ""), ("after", ""), ("end", "")])
     assert h.artifacts("end")["result"] == "big"
     assert h.manifest("small") is None
 
@@ -135,6 +134,6 @@ def test_metaflow_dialect_runs_without_metaflow_installed(harness):
 
     h = harness(Path(__file__).parents[2] / "examples" / "metaflow_compat.py")
     assert h.flow.dialect == "metaflow"
-    run_all(h, [(s.name, "") for s in h.flow.walk() if not s.foreach_scopes])
+    h.run_all([(s.name, "") for s in h.flow.walk() if not s.foreach_scopes])
     assert h.artifacts("end")["counts"] == {"all": 9, "unique": 8}
     assert "metaflow" not in sys.modules
