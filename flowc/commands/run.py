@@ -143,6 +143,9 @@ def run(args: argparse.Namespace) -> int:
         return 130
     if not result.ok:
         for f in result.failures:
+            if not f.log:  # not a task's failure: the scheduler's own finding
+                print(f"\nflowc run: {f.detail}", file=err)
+                continue
             tail = f.detail or log_tail(Path(f.log))
             print(f"\nflowc run: task {f.task.name} failed (exit {f.exit_code}, attempt {f.attempt}):", file=err)
             if tail:

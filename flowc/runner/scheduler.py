@@ -117,6 +117,7 @@ class LocalScheduler:
         self.expected: dict[TaskKey, int] = {}
         self.arrived: Counter[TaskKey] = Counter()
         self.task_times: dict[str, dict[str, Any]] = {}
+        self.end_done = False
 
     # -- the graph -------------------------------------------------------------------------------
 
@@ -223,6 +224,7 @@ class LocalScheduler:
                 self._record(finished, code, seconds)
                 if code == 0:
                     tasks_done += 1
+                    self.end_done |= finished.key.step == "end"
                     self.on_event(Event("done", finished.key, finished.attempt, seconds=seconds, log=str(finished.log)))
                     try:
                         ready.extend(self._children(finished.key, self._output(finished.key)))
@@ -259,6 +261,11 @@ class LocalScheduler:
         except KeyboardInterrupt:
             self._stop(running)
             return RunResult(False, tasks_done, time.monotonic() - t0, failures, interrupted=True)
+        if not failures and not self.end_done:
+            # Nothing left to run yet the end step never ran: a join waits for inputs that will not come.
+            waiting = sorted(k.name for k, n in self.arrived.items() if n != self._expected(k))
+            detail = f"the run stopped before its end step; joins still waiting for inputs: {', '.join(waiting)}"
+            failures.append(Event("failed", TaskKey("end"), detail=detail))
         return RunResult(not failures, tasks_done, time.monotonic() - t0, failures)
 
     def _record(self, r: _Running, code: int, seconds: float) -> None:
