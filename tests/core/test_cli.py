@@ -185,3 +185,33 @@ def test_entry_point_plugins_are_found(tmp_path: Path) -> None:
     )
     assert out.returncode == 0, out.stderr
     assert out.stdout == "LinearFlow"
+
+
+def test_target_options_come_from_pyproject_and_flags_win(tmp_path: Path) -> None:
+    from flowc.commands._common import load_config, target_options
+    from flowc.target_api import OutputFile, TargetOption, TargetResult
+
+    class Fake:
+        name = "fake"
+        description = ""
+
+        def options(self):
+            return (TargetOption("data-store", "where", default="none"), TargetOption("count", "n", 1, type=int))
+
+        def compile(self, flow, options):
+            return TargetResult(files=(OutputFile("x", str(options)),))
+
+    (tmp_path / "pyproject.toml").write_text('[tool.flowc.fake]\ndata-store = "s3://b/p"\ncount = "3"\n')
+    (tmp_path / "flows").mkdir()
+    flow = tmp_path / "flows" / "f.py"
+    flow.write_text("")
+    assert load_config(flow) == {"fake": {"data-store": "s3://b/p", "count": "3"}}
+
+    class Args:
+        opt_data_store = None
+        opt_count = 5
+
+    opts = target_options(Fake(), Args(), str(flow))  # type: ignore[arg-type]
+    assert opts == {"data_store": "s3://b/p", "count": 5}
+    (tmp_path / "flows" / "flowc.toml").write_text('[fake]\ndata-store = "s3://other"\n')
+    assert load_config(flow) == {"fake": {"data-store": "s3://other"}}
