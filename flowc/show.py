@@ -9,6 +9,8 @@ from flowc.ir import Flow, Step, Transition
 
 def _label(s: Step) -> str:
     parts = [s.kind.value]
+    if s.kind.value in ("start", "join") and s.transition is Transition.BRANCH:
+        parts.append("branch")
     if s.transition is Transition.FOREACH:
         parts.append(f"foreach {s.foreach_var}")
     if s.transition is Transition.SWITCH:
