@@ -52,6 +52,7 @@ class ArgoTarget:
     name = "argo"
     description = "Argo Workflows WorkflowTemplate (and CronWorkflow for @schedule), one DAG of runner tasks"
     deploy_module = "flowc.targets.argo.deploy"
+    max_manifest_bytes = MAX_MANIFEST_BYTES
 
     def options(self) -> Sequence[TargetOption]:
         return OPTIONS
@@ -80,12 +81,12 @@ class ArgoTarget:
 
     def _size(self, flow: Flow, lowered: Lowered) -> list[Diagnostic]:
         size = manifest_bytes(lowered.workflow_template)
-        if size <= MAX_MANIFEST_BYTES:
+        if size <= self.max_manifest_bytes:
             return []
         return [
             Diagnostic(
                 "FC501",
-                f"the WorkflowTemplate would be {size:,} bytes, over the {MAX_MANIFEST_BYTES:,} bytes a "
+                f"the WorkflowTemplate would be {size:,} bytes, over the {self.max_manifest_bytes:,} bytes a "
                 "Kubernetes object can safely hold",
                 flow.file,
                 flow.span,

@@ -1,0 +1,224 @@
+"""What the Argo lowering emits for each kind of step and decorator, and its limits."""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+from flowc.targets.argo import MAX_MANIFEST_BYTES, ArgoTarget, manifest_bytes, names
+
+from flowc.compiler import compile_flow
+from tests.targets.argo.conftest import compile_argo, dag_tasks, load_flow, manifests, template, workflow_template
+
+SHAPES = Path(__file__).parents[2] / "shapes"
+EXAMPLES = Path(__file__).parents[3] / "examples"
+
+DECORATED = """
+from flowc import FlowSpec, environment, image, resources, retry, step, timeout
+
+
+class DecoratedFlow(FlowSpec):
+    @step
+    def start(self):
+        self.next(self.train)
+
+    @retry(times=4, minutes_between_retries=3)
+    @timeout(minutes=5)
+    @resources(cpu=2, memory=8192, gpu=1)
+    @environment(vars={"MODE": "fast"})
+    @image("registry.example/train:1")
+    @step
+    def train(self):
+        self.next(self.end)
+
+    @step
+    def end(self):
+        pass
+"""
+
+
+def linear_source(n: int) -> str:
+    lines = ["from flowc import FlowSpec, step", "", "", "class WideFlow(FlowSpec):"]
+    names_ = ["start", *[f"step_{i:04d}_with_a_descriptive_name" for i in range(n - 2)], "end"]
+    for here, after in zip(names_, [*names_[1:], None], strict=True):
+        lines += ["    @step", f"    def {here}(self):"]
+        lines.append(f"        self.next(self.{after})" if after else "        pass")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def test_steps_that_differ_only_in_name_share_one_container_template(write_flow) -> None:
+    wt = workflow_template(load_flow(write_flow(linear_source(50))))
+    containers = [t for t in wt["spec"]["templates"] if "container" in t]
+    assert sorted(t["name"] for t in containers) == ["start", "step"]
+    tasks = dag_tasks(wt)
+    assert tasks["step-0007-with-a-descriptive-name"]["arguments"]["parameters"] == [
+        {"name": "step", "value": "step_0007_with_a_descriptive_name"}
+    ]
+
+
+def test_every_edge_waits_for_success_so_skipped_cases_do_not_run_their_successors() -> None:
+    tasks = dag_tasks(workflow_template(load_flow(SHAPES / "branch.py")))
+    depends = [t["depends"] for t in tasks.values() if "depends" in t]
+    assert depends and all(".Succeeded" in d for d in depends)
+
+
+def test_switch_cases_run_on_when_and_the_step_after_runs_after_either() -> None:
+    wt = workflow_template(load_flow(SHAPES / "switch_in_foreach.py"))
+    body = dag_tasks(wt, "start-body")
+    case_value = "{{tasks.classify.outputs.parameters.switch_case}}"
+    assert body["even"]["when"] == f"'{case_value}' == 'even'"
+    assert body["even"]["depends"] == "classify.Succeeded"
+    assert body["collect"]["depends"] == "even.Succeeded || odd.Succeeded"
+    switch = template(wt, body["classify"]["template"])
+    assert switch["outputs"]["parameters"][0]["valueFrom"]["path"].endswith("/switch_case")
+
+
+def test_foreach_runs_its_body_by_count_and_the_join_after_the_body() -> None:
+    wt = workflow_template(load_flow(SHAPES / "nested_foreach.py"))
+    top = dag_tasks(wt)
+    loops = [t for t in top.values() if "withSequence" in t]
+    assert len(loops) == 1
+    (loop,) = loops
+    split = loop["depends"].split(".")[0]
+    assert loop["withSequence"] == {"count": f"{{{{tasks.{split}.outputs.parameters.foreach_count}}}}"}
+    assert loop["arguments"]["parameters"] == [{"name": "index", "value": "{{item}}"}]
+    join = next(t for t in top.values() if loop["name"] in t.get("depends", ""))
+    assert join["depends"] == f"{split}.Succeeded && ({loop['name']}.Succeeded || {loop['name']}.Skipped)"
+    inner = [t for t in dag_tasks(wt, loop["template"]).values() if "withSequence" in t]
+    assert inner[0]["arguments"]["parameters"] == [{"name": "index", "value": "{{inputs.parameters.index}}.{{item}}"}]
+
+
+def test_decorators_become_retry_strategy_deadline_resources_env_and_image(write_flow) -> None:
+    wt = workflow_template(load_flow(write_flow(DECORATED)))
+    train = template(wt, dag_tasks(wt)["train"]["template"])
+    assert train["retryStrategy"] == {"limit": "4", "retryPolicy": "Always", "backoff": {"duration": "3m"}}
+    assert train["activeDeadlineSeconds"] == 5 * 60 + 60
+    container = train["container"]
+    assert container["image"] == "registry.example/train:1"
+    assert container["env"] == [{"name": "MODE", "value": "fast"}]
+    assert container["resources"] == {
+        "requests": {"cpu": "2", "memory": "8192Mi"},
+        "limits": {"memory": "8192Mi", "nvidia.com/gpu": "1"},
+    }
+    assert "{{retries}}" in container["command"]
+    plain = template(wt, dag_tasks(wt)["end"]["template"])
+    assert "retryStrategy" not in plain and "{{retries}}" not in plain["container"]["command"]
+    assert plain["container"]["image"] == "flowc:latest"
+
+
+def test_image_namespace_and_service_account_options_reach_the_manifest() -> None:
+    flow = load_flow(SHAPES / "linear.py")
+    wt = workflow_template(flow, image="my/image:2", namespace="ml", service_account="runner")
+    assert wt["metadata"]["namespace"] == "ml"
+    assert wt["spec"]["serviceAccountName"] == "runner"
+    assert {t["container"]["image"] for t in wt["spec"]["templates"] if "container" in t} == {"my/image:2"}
+
+
+def test_parameters_become_workflow_arguments_with_text_defaults() -> None:
+    wt = workflow_template(load_flow(SHAPES / "parameters.py"))
+    args = {p["name"]: p.get("value") for p in wt["spec"]["arguments"]["parameters"]}
+    assert args == {"who": "world", "count": "3", "ratio": "0.5", "loud": "false", "config": '{"k":[1,2]}'}
+    start = template(wt, dag_tasks(wt)["start"]["template"])
+    assert "who={{workflow.parameters.who}}" in start["container"]["command"]
+
+
+def test_a_parameter_without_default_is_required_at_submission(write_flow) -> None:
+    src = (
+        (SHAPES / "linear.py")
+        .read_text()
+        .replace(
+            "class LinearFlow(FlowSpec):", 'class LinearFlow(FlowSpec):\n    tag = Parameter("tag", help="a tag")\n'
+        )
+    )
+    src = src.replace("from flowc import", "from flowc import Parameter,")
+    result = compile_argo(load_flow(write_flow(src)))
+    assert [(d.code, d.severity.value) for d in result.diagnostics] == [("FC501", "warning")]
+    assert "tag" in result.diagnostics[0].message
+
+
+def test_names_are_dns_labels_hash_shortened_with_full_names_annotated(write_flow) -> None:
+    long_step = "a_step_whose_name_is_far_too_long_for_a_kubernetes_label_" + "x" * 20
+    src = f"""
+from flowc import FlowSpec, schedule, step
+
+
+@schedule(cron="0 * * * *")
+class AFlowWithAVeryLongNameThatKeepsGoingOnAndOnPastTheLimit(FlowSpec):
+    @step
+    def start(self):
+        self.next(self.{long_step})
+
+    @step
+    def {long_step}(self):
+        self.next(self.end)
+
+    @step
+    def end(self):
+        pass
+"""
+    wt, cron = manifests(load_flow(write_flow(src)))
+    assert len(wt["metadata"]["name"]) <= names.WORKFLOW_TEMPLATE_MAX
+    assert len(cron["metadata"]["name"]) <= names.CRON_WORKFLOW_MAX
+    assert cron["metadata"]["name"].startswith("a-flow-with-a-very-long-name")
+    assert cron["spec"]["workflowSpec"]["workflowTemplateRef"]["name"] == wt["metadata"]["name"]
+    task = next(n for n in dag_tasks(wt) if n.startswith("a-step-whose"))
+    assert names.is_label(task)
+    assert wt["metadata"]["annotations"]["flowc.dev/task-names"] == f'{{"{task}": "{long_step}"}}'
+    assert wt["metadata"]["annotations"]["flowc.dev/flow"] == "AFlowWithAVeryLongNameThatKeepsGoingOnAndOnPastTheLimit"
+
+
+def test_names_that_collide_once_lowered_are_all_told_apart() -> None:
+    namer = names.Namer(["a_b", "a__b", "ab"])
+    assert len(set(namer.names.values())) == 3
+    assert namer["ab"] == "ab"
+    assert all(names.is_label(n) for n in namer.names.values())
+    assert names.Namer(["a__b", "a_b"])["a_b"] == namer["a_b"]
+
+
+def test_unsafe_switch_value_is_reported_not_pasted_into_an_expression() -> None:
+    flow = load_flow(SHAPES / "switch.py")
+    switch = next(s for s in flow.steps if s.switch_cases)
+    bad_value = "x' || true || '"
+    cases = (dataclasses.replace(switch.switch_cases[0], value=bad_value), *switch.switch_cases[1:])
+    bad = dataclasses.replace(switch, switch_cases=cases)
+    flow = flow.with_steps(tuple(bad if s.name == switch.name else s for s in flow.steps))
+    result = compile_argo(flow)
+    assert result.files == ()
+    assert [d.code for d in result.diagnostics] == ["FC501"]
+    assert "cannot be compared safely" in result.diagnostics[0].message
+
+
+def test_missing_datastore_is_reported() -> None:
+    result = ArgoTarget().compile(load_flow(SHAPES / "linear.py"), {"datastore": None})
+    assert [d.code for d in result.diagnostics] == ["FC501"]
+    assert "--datastore" in result.diagnostics[0].message
+
+
+@pytest.mark.parametrize("path", sorted(EXAMPLES.glob("*.py")), ids=lambda p: p.name)
+def test_output_is_deterministic(path: Path) -> None:
+    flow = load_flow(path)
+    assert compile_argo(flow) == compile_argo(flow)
+
+
+def test_a_thousand_step_flow_stays_well_under_the_object_limit(write_flow) -> None:
+    path = write_flow(linear_source(1000))
+    started = time.perf_counter()
+    result = compile_flow(path, "argo", {"datastore": "s3://bucket/prefix"})
+    elapsed = time.perf_counter() - started
+    assert result.ok, result.diagnostics
+    (wt,) = [f for f in result.files if f.path.endswith("workflow-template.yaml")]
+    size = manifest_bytes(yaml.safe_load(wt.content))
+    assert size < MAX_MANIFEST_BYTES / 4, size
+    assert elapsed < 10, elapsed
+
+
+def test_an_oversized_manifest_is_reported() -> None:
+    target = ArgoTarget()
+    target.max_manifest_bytes = 1000
+    result = target.compile(load_flow(SHAPES / "branch.py"), {"datastore": "s3://b/p"})
+    assert result.files == ()
+    assert "bytes" in result.diagnostics[0].message and result.diagnostics[0].code == "FC501"
