@@ -314,12 +314,8 @@ def _pod_args(step: Step, argv: list[str], opts: _Options, needs_output: bool) -
         limits = dict(quantities)
         if res.gpu:
             limits["nvidia.com/gpu"] = str(res.gpu)
-            out.append(
-                (
-                    "container_resources",
-                    Code(f"k8s.V1ResourceRequirements(requests={py_literal(quantities)}, limits={py_literal(limits)})"),
-                )
-            )
+        resources = f"k8s.V1ResourceRequirements(requests={py_literal(quantities)}, limits={py_literal(limits)})"
+        out.append(("container_resources", Code(resources)))
     if opts.service_account:
         out.append(("service_account_name", jinja_inert(opts.service_account)))
     out += [("get_logs", True), ("do_xcom_push", needs_output), ("on_finish_action", "delete_pod")]

@@ -1,0 +1,199 @@
+"Airflow DAG 'HyperparamSweepFlow' for the flowc flow 'HyperparamSweepFlow' (kubernetes mode). Generated: do not edit."
+
+from __future__ import annotations
+
+import datetime
+import json
+import logging
+import os
+import subprocess
+import sys
+import threading
+
+import pendulum
+
+try:  # Airflow 3: the task SDK
+    from airflow.sdk import DAG, BaseOperator, Param
+except ImportError:  # Airflow 2.7+
+    from airflow.models.baseoperator import BaseOperator
+    from airflow.models.dag import DAG
+    from airflow.models.param import Param
+try:
+    from airflow.providers.standard.operators.branch import BaseBranchOperator
+except ImportError:  # Airflow 2 without the standard provider
+    from airflow.operators.branch import BaseBranchOperator
+from airflow.providers.cncf.kubernetes.operators.pod import KubernetesPodOperator
+from kubernetes.client import models as k8s
+
+FLOW = 'HyperparamSweepFlow'
+PARAMETERS = ['learning_rates', 'epochs', 'samples']
+MAX_MAP_LENGTH_HINT = "raise Airflow's [core] max_map_length (AIRFLOW__CORE__MAX_MAP_LENGTH)"
+
+
+def _max_map_length() -> int:
+    try:
+        from airflow.sdk.configuration import conf
+    except ImportError:
+        from airflow.configuration import conf
+    return conf.getint("core", "max_map_length")
+
+
+def _params_json(params) -> str:
+    """The flow's parameters as one JSON object for the start step (a Jinja filter)."""
+    return json.dumps({name: params[name] for name in PARAMETERS if name in params}, sort_keys=True)
+
+
+def _output(outputs):
+    """A mapped task's XComs arrive as a sequence; an unmapped one's as a single object."""
+    return [outputs] if isinstance(outputs, dict) else list(outputs)
+
+
+class FlowcFanout(BaseOperator):
+    """Turns a foreach split's `{"foreach_count": N}` outputs into its children's index paths."""
+
+    template_fields = ("split_outputs", "paths")
+    ui_color = "#f4f1de"
+
+    def __init__(self, *, split: str, split_outputs, paths, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.split = split
+        self.split_outputs = split_outputs
+        self.paths = paths
+
+    def execute(self, context):
+        children = []
+        for path, output in zip(list(self.paths), _output(self.split_outputs)):
+            count = int(output["foreach_count"])
+            children.extend(f"{path}.{i}" if path else str(i) for i in range(count))
+        limit = _max_map_length()
+        if len(children) > limit:
+            raise RuntimeError(
+                f"foreach step {self.split!r} of flow {FLOW!r} needs {len(children)} mapped tasks, "
+                f"more than Airflow's [core] max_map_length ({limit}); {MAX_MAP_LENGTH_HINT}"
+            )
+        return children
+
+
+class FlowcCase(BaseOperator):
+    """For a switch inside a foreach: the index paths whose task chose one case's step."""
+
+    template_fields = ("switch_outputs", "paths")
+    ui_color = "#f4f1de"
+
+    def __init__(self, *, switch: str, values, switch_outputs, paths, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.switch = switch
+        self.values = values
+        self.switch_outputs = switch_outputs
+        self.paths = paths
+
+    def execute(self, context):
+        outputs = _output(self.switch_outputs)
+        return [p for p, o in zip(list(self.paths), outputs) if o["switch_case"] in self.values]
+
+
+class FlowcRoute(BaseBranchOperator):
+    """For a switch outside any foreach: follow the case the runner chose, skip the others."""
+
+    template_fields = ("switch_output",)
+    ui_color = "#f4f1de"
+
+    def __init__(self, *, switch: str, routes, switch_output, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.switch = switch
+        self.routes = routes
+        self.switch_output = switch_output
+
+    def choose_branch(self, context):
+        case = self.switch_output["switch_case"]
+        if case not in self.routes:
+            raise RuntimeError(f"switch {self.switch!r} chose {case!r}, which is not one of its cases")
+        return self.routes[case]
+
+
+class FlowcPodStep(KubernetesPodOperator):
+    """Runs one task of the flow in its own pod. No templated field is read as a file name."""
+
+    template_ext = ()
+
+    def __init__(self, *, flowc_index: str = "", **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.flowc_index = flowc_index
+
+
+with DAG(
+    dag_id='HyperparamSweepFlow',
+    description='Sweep learning rates for a linear model and pick the one with the lowest error.',
+    doc_md='Sweep learning rates for a linear model and pick the one with the lowest error.\n',
+    schedule=None,
+    start_date=pendulum.datetime(2024, 1, 1, tz='UTC'),
+    catchup=False,
+    tags=['flowc'],
+    params={'learning_rates': Param([0.001, 0.01, 0.1, 0.5], description='JSON list of learning rates to try'), 'epochs': Param(40, type='integer', description='gradient steps per model'), 'samples': Param(256, type='integer', description='size of the synthetic training set')},
+    user_defined_filters={"flowc_params": _params_json},
+) as dag:
+    tasks = {}
+    tasks['start'] = FlowcPodStep(
+        task_id='start',
+        name='start',
+        namespace='default',
+        image='registry.example.com/flowc:1.0',
+        cmds=['flowc'],
+        arguments=['step', '--flow', 'HyperparamSweepFlow', '--code', '1411ad0e36199310bc97', '--step', 'start', '--run-id', '{{ run_id }}', '--datastore', 's3://flowc-bucket/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--params-json', '{{ params | flowc_params }}', '--output-json', '/airflow/xcom/return.json'],
+        get_logs=True,
+        do_xcom_push=True,
+        on_finish_action='delete_pod',
+        doc_md='Make the training data once; every trial reads the same artifact.',
+    )
+    tasks['start-fanout'] = FlowcFanout(
+        task_id='start-fanout',
+        split='start',
+        split_outputs=tasks['start'].output,
+        paths=[''],
+    )
+    tasks['train'] = FlowcPodStep.partial(
+        task_id='train',
+        name='train',
+        namespace='default',
+        image='registry.example.com/flowc:1.0',
+        cmds=['flowc'],
+        arguments=['step', '--flow', 'HyperparamSweepFlow', '--code', '1411ad0e36199310bc97', '--step', 'train', '--run-id', '{{ run_id }}', '--datastore', 's3://flowc-bucket/datastore', '--index', '{{ task.flowc_index }}', '--attempt', '{{ ti.try_number - 1 }}'],
+        container_resources=k8s.V1ResourceRequirements(requests={'cpu': '1', 'memory': '2048Mi'}, limits={'cpu': '1', 'memory': '2048Mi'}),
+        get_logs=True,
+        do_xcom_push=False,
+        on_finish_action='delete_pod',
+        retries=2,
+        retry_delay=datetime.timedelta(seconds=60),
+        doc_md='Train one model per learning rate.',
+    ).expand(flowc_index=tasks['start-fanout'].output)
+    tasks['pick_best'] = FlowcPodStep(
+        task_id='pick_best',
+        name='pick-best',
+        namespace='default',
+        image='registry.example.com/flowc:1.0',
+        cmds=['flowc'],
+        arguments=['step', '--flow', 'HyperparamSweepFlow', '--code', '1411ad0e36199310bc97', '--step', 'pick_best', '--run-id', '{{ run_id }}', '--datastore', 's3://flowc-bucket/datastore', '--attempt', '{{ ti.try_number - 1 }}'],
+        get_logs=True,
+        do_xcom_push=False,
+        on_finish_action='delete_pod',
+        trigger_rule='none_failed_min_one_success',
+        doc_md='Keep the model with the lowest training error.',
+    )
+    tasks['end'] = FlowcPodStep(
+        task_id='end',
+        name='end',
+        namespace='default',
+        image='registry.example.com/flowc:1.0',
+        cmds=['flowc'],
+        arguments=['step', '--flow', 'HyperparamSweepFlow', '--code', '1411ad0e36199310bc97', '--step', 'end', '--run-id', '{{ run_id }}', '--datastore', 's3://flowc-bucket/datastore', '--attempt', '{{ ti.try_number - 1 }}'],
+        get_logs=True,
+        do_xcom_push=False,
+        on_finish_action='delete_pod',
+        doc_md='Report the winner.',
+    )
+
+    tasks['start'] >> tasks['start-fanout']
+    tasks['start-fanout'] >> tasks['train']
+    tasks['train'] >> tasks['pick_best']
+    tasks['pick_best'] >> tasks['end']
+    tasks['start-fanout'] >> tasks['pick_best']

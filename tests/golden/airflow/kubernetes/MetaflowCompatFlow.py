@@ -1,0 +1,198 @@
+"Airflow DAG 'MetaflowCompatFlow' for the flowc flow 'MetaflowCompatFlow' (kubernetes mode). Generated: do not edit."
+
+from __future__ import annotations
+
+import datetime
+import json
+import logging
+import os
+import subprocess
+import sys
+import threading
+
+import pendulum
+
+try:  # Airflow 3: the task SDK
+    from airflow.sdk import DAG, BaseOperator, Param
+except ImportError:  # Airflow 2.7+
+    from airflow.models.baseoperator import BaseOperator
+    from airflow.models.dag import DAG
+    from airflow.models.param import Param
+try:
+    from airflow.providers.standard.operators.branch import BaseBranchOperator
+except ImportError:  # Airflow 2 without the standard provider
+    from airflow.operators.branch import BaseBranchOperator
+from airflow.providers.cncf.kubernetes.operators.pod import KubernetesPodOperator
+from kubernetes.client import models as k8s
+
+FLOW = 'MetaflowCompatFlow'
+PARAMETERS = ['sentence']
+MAX_MAP_LENGTH_HINT = "raise Airflow's [core] max_map_length (AIRFLOW__CORE__MAX_MAP_LENGTH)"
+
+
+def _max_map_length() -> int:
+    try:
+        from airflow.sdk.configuration import conf
+    except ImportError:
+        from airflow.configuration import conf
+    return conf.getint("core", "max_map_length")
+
+
+def _params_json(params) -> str:
+    """The flow's parameters as one JSON object for the start step (a Jinja filter)."""
+    return json.dumps({name: params[name] for name in PARAMETERS if name in params}, sort_keys=True)
+
+
+def _output(outputs):
+    """A mapped task's XComs arrive as a sequence; an unmapped one's as a single object."""
+    return [outputs] if isinstance(outputs, dict) else list(outputs)
+
+
+class FlowcFanout(BaseOperator):
+    """Turns a foreach split's `{"foreach_count": N}` outputs into its children's index paths."""
+
+    template_fields = ("split_outputs", "paths")
+    ui_color = "#f4f1de"
+
+    def __init__(self, *, split: str, split_outputs, paths, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.split = split
+        self.split_outputs = split_outputs
+        self.paths = paths
+
+    def execute(self, context):
+        children = []
+        for path, output in zip(list(self.paths), _output(self.split_outputs)):
+            count = int(output["foreach_count"])
+            children.extend(f"{path}.{i}" if path else str(i) for i in range(count))
+        limit = _max_map_length()
+        if len(children) > limit:
+            raise RuntimeError(
+                f"foreach step {self.split!r} of flow {FLOW!r} needs {len(children)} mapped tasks, "
+                f"more than Airflow's [core] max_map_length ({limit}); {MAX_MAP_LENGTH_HINT}"
+            )
+        return children
+
+
+class FlowcCase(BaseOperator):
+    """For a switch inside a foreach: the index paths whose task chose one case's step."""
+
+    template_fields = ("switch_outputs", "paths")
+    ui_color = "#f4f1de"
+
+    def __init__(self, *, switch: str, values, switch_outputs, paths, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.switch = switch
+        self.values = values
+        self.switch_outputs = switch_outputs
+        self.paths = paths
+
+    def execute(self, context):
+        outputs = _output(self.switch_outputs)
+        return [p for p, o in zip(list(self.paths), outputs) if o["switch_case"] in self.values]
+
+
+class FlowcRoute(BaseBranchOperator):
+    """For a switch outside any foreach: follow the case the runner chose, skip the others."""
+
+    template_fields = ("switch_output",)
+    ui_color = "#f4f1de"
+
+    def __init__(self, *, switch: str, routes, switch_output, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.switch = switch
+        self.routes = routes
+        self.switch_output = switch_output
+
+    def choose_branch(self, context):
+        case = self.switch_output["switch_case"]
+        if case not in self.routes:
+            raise RuntimeError(f"switch {self.switch!r} chose {case!r}, which is not one of its cases")
+        return self.routes[case]
+
+
+class FlowcPodStep(KubernetesPodOperator):
+    """Runs one task of the flow in its own pod. No templated field is read as a file name."""
+
+    template_ext = ()
+
+    def __init__(self, *, flowc_index: str = "", **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.flowc_index = flowc_index
+
+
+with DAG(
+    dag_id='MetaflowCompatFlow',
+    description='Count words in a sentence, one branch per counting rule.',
+    doc_md='Count words in a sentence, one branch per counting rule.\n',
+    schedule=None,
+    start_date=pendulum.datetime(2024, 1, 1, tz='UTC'),
+    catchup=False,
+    tags=['flowc'],
+    params={'sentence': Param('the quick brown fox jumps over the lazy dog', type='string')},
+    user_defined_filters={"flowc_params": _params_json},
+) as dag:
+    tasks = {}
+    tasks['start'] = FlowcPodStep(
+        task_id='start',
+        name='start',
+        namespace='default',
+        image='registry.example.com/flowc:1.0',
+        cmds=['flowc'],
+        arguments=['step', '--flow', 'MetaflowCompatFlow', '--code', '63f5974a44f884a6e7cd', '--step', 'start', '--run-id', '{{ run_id }}', '--datastore', 's3://flowc-bucket/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--params-json', '{{ params | flowc_params }}'],
+        get_logs=True,
+        do_xcom_push=False,
+        on_finish_action='delete_pod',
+    )
+    tasks['count_all'] = FlowcPodStep(
+        task_id='count_all',
+        name='count-all',
+        namespace='default',
+        image='registry.example.com/flowc:1.0',
+        cmds=['flowc'],
+        arguments=['step', '--flow', 'MetaflowCompatFlow', '--code', '63f5974a44f884a6e7cd', '--step', 'count_all', '--run-id', '{{ run_id }}', '--datastore', 's3://flowc-bucket/datastore', '--attempt', '{{ ti.try_number - 1 }}'],
+        get_logs=True,
+        do_xcom_push=False,
+        on_finish_action='delete_pod',
+        retries=1,
+        retry_delay=datetime.timedelta(seconds=120),
+    )
+    tasks['count_unique'] = FlowcPodStep(
+        task_id='count_unique',
+        name='count-unique',
+        namespace='default',
+        image='registry.example.com/flowc:1.0',
+        cmds=['flowc'],
+        arguments=['step', '--flow', 'MetaflowCompatFlow', '--code', '63f5974a44f884a6e7cd', '--step', 'count_unique', '--run-id', '{{ run_id }}', '--datastore', 's3://flowc-bucket/datastore', '--attempt', '{{ ti.try_number - 1 }}'],
+        get_logs=True,
+        do_xcom_push=False,
+        on_finish_action='delete_pod',
+    )
+    tasks['join'] = FlowcPodStep(
+        task_id='join',
+        name='join',
+        namespace='default',
+        image='registry.example.com/flowc:1.0',
+        cmds=['flowc'],
+        arguments=['step', '--flow', 'MetaflowCompatFlow', '--code', '63f5974a44f884a6e7cd', '--step', 'join', '--run-id', '{{ run_id }}', '--datastore', 's3://flowc-bucket/datastore', '--attempt', '{{ ti.try_number - 1 }}'],
+        get_logs=True,
+        do_xcom_push=False,
+        on_finish_action='delete_pod',
+    )
+    tasks['end'] = FlowcPodStep(
+        task_id='end',
+        name='end',
+        namespace='default',
+        image='registry.example.com/flowc:1.0',
+        cmds=['flowc'],
+        arguments=['step', '--flow', 'MetaflowCompatFlow', '--code', '63f5974a44f884a6e7cd', '--step', 'end', '--run-id', '{{ run_id }}', '--datastore', 's3://flowc-bucket/datastore', '--attempt', '{{ ti.try_number - 1 }}'],
+        get_logs=True,
+        do_xcom_push=False,
+        on_finish_action='delete_pod',
+    )
+
+    tasks['start'] >> tasks['count_all']
+    tasks['start'] >> tasks['count_unique']
+    tasks['count_all'] >> tasks['join']
+    tasks['count_unique'] >> tasks['join']
+    tasks['join'] >> tasks['end']
