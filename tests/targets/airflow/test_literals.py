@@ -6,10 +6,9 @@ import ast
 import math
 
 import jinja2.sandbox
+from flowc.targets.airflow.literals import Code, jinja_inert, k8s_inert, py_literal
 from hypothesis import given
 from hypothesis import strategies as st
-
-from flowc.targets.airflow.literals import Code, jinja_inert, k8s_inert, py_literal
 
 # Airflow renders templated fields with a sandboxed Jinja environment that keeps trailing newlines.
 AIRFLOW_JINJA = jinja2.sandbox.SandboxedEnvironment(keep_trailing_newline=True, undefined=jinja2.StrictUndefined)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from flowc.targets.airflow.lower import MEET, plan_dag
+
 from flowc.compiler import analyze, compile_flow
 from flowc.ir import Flow
-from flowc.targets.airflow.lower import MEET, plan_dag
 from tests.conftest import SHAPES
 
 
