@@ -170,7 +170,9 @@ def upload_code(flow: Flow, manifest: dict[str, Any]) -> tuple[str, bool]:
 
 
 def plan(docs: Sequence[dict[str, Any]]) -> list[str]:
-    lines = []
+    annotations = docs[0]["metadata"]["annotations"]
+    code, datastore = annotations[f"{ANNOTATION}/code-package"], annotations[f"{ANNOTATION}/datastore"]
+    lines = [f"upload code package {code} to {datastore} (unless it is there)"]
     for d in docs:
         where = d["metadata"].get("namespace") or "the current namespace"
         lines.append(f"create or replace {d['kind']} {d['metadata']['name']} in {where}")
