@@ -1,0 +1,34 @@
+"""The examples' manifests, compared with golden copies (FLOWC_REGENERATE=1 rewrites them).
+
+Output is deterministic, so the comparison is byte for byte with no normalising. The code package id
+in the manifests hashes the examples folder, so editing any example changes every golden file.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from flowc.compiler import compile_flow
+from tests.conftest import ROOT, example_files
+
+GOLDEN = ROOT / "tests" / "golden" / "argo"
+OPTIONS = {"datastore": "s3://flowc-examples/datastore", "image": "registry.example/flowc:1"}
+CASES = [(p, "3.7") for p in example_files()] + [(ROOT / "examples" / "daily_etl.py", "3.5")]
+
+
+@pytest.mark.parametrize(("path", "version"), CASES, ids=lambda c: c.stem if isinstance(c, Path) else c)
+def test_example_compiles_to_its_golden_manifests(path: Path, version: str) -> None:
+    result = compile_flow(path, "argo", {**OPTIONS, "argo_version": version})
+    assert result.ok, [d.message for d in result.diagnostics]
+    folder = GOLDEN / f"{path.stem}.argo-{version}"
+    if os.environ.get("FLOWC_REGENERATE") == "1":
+        folder.mkdir(parents=True, exist_ok=True)
+        for old in folder.iterdir():
+            old.unlink()
+        for f in result.files:
+            (folder / f.path).write_text(f.content)
+    expected = {p.name: p.read_text() for p in sorted(folder.iterdir())} if folder.is_dir() else {}
+    assert {f.path: f.content for f in result.files} == expected, "regenerate with FLOWC_REGENERATE=1"
