@@ -148,7 +148,7 @@ class S3DagsFolder:
             body = self.client.get_object(Bucket=self.bucket, Key=self._key(name))["Body"].read()
         except self.client.exceptions.NoSuchKey:
             return None
-        return body.decode("utf-8")  # type: ignore[no-any-return]
+        return str(body.decode("utf-8"))
 
     def write(self, name: str, content: str) -> None:
         self.client.put_object(
