@@ -6,12 +6,16 @@ Known moto gaps are handled here and only here (see docs/targets/step-functions.
 - the interpreter is a process-wide switch (`/moto-api/config`), turned back off afterwards.
 - moto 5.1.22's SendTaskFailure handler drops `cause` (its parser backend takes it): patched to
   pass it on, so a failed step's cause reaches the execution as on AWS.
+- moto 5.1.22 deep-copies a state machine at each StartExecution, and with it the backend and past
+  executions (which hold locks), so the second execution on a server fails: the copy is patched to
+  share those two references, which the interpreter only reads.
 - an execution started without a name has a null `$$.Execution.Name` in moto (AWS makes a UUID):
   tests always name their executions.
 """
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import socket
@@ -81,12 +85,25 @@ def _patch_send_task_failure() -> Any:
     return original
 
 
+_SHARED_ON_COPY = frozenset({"backend", "executions"})
+
+
+def _copy_state_machine(self: Any, memo: dict[int, Any]) -> Any:
+    new = type(self).__new__(type(self))
+    memo[id(self)] = new
+    for key, value in self.__dict__.items():
+        setattr(new, key, value if key in _SHARED_ON_COPY else copy.deepcopy(value, memo))
+    return new
+
+
 @contextmanager
 def moto_server() -> Iterator[Aws]:
     from moto.server import ThreadedMotoServer
+    from moto.stepfunctions.models import StateMachine
     from moto.stepfunctions.responses import StepFunctionResponse
 
     original = _patch_send_task_failure()
+    StateMachine.__deepcopy__ = _copy_state_machine  # type: ignore[attr-defined]
     port = free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
@@ -102,6 +119,7 @@ def moto_server() -> Iterator[Aws]:
         finally:
             server.stop()
             StepFunctionResponse.send_task_failure = original  # type: ignore[method-assign]
+            del StateMachine.__deepcopy__  # type: ignore[attr-defined]
             for k, v in saved.items():
                 if v is None:
                     os.environ.pop(k, None)

@@ -1,0 +1,152 @@
+"""End to end on moto's server: deploy worker-mode state machines, run them with `flowc worker` and
+the real runner, the datastore in moto's S3; assert the final artifacts. Also deploy and trigger."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flowc.targets.step_functions import deploy
+
+from flowc.cli import main
+from flowc.compiler import CompileResult
+from flowc.datastore.s3 import S3Storage
+from flowc.datastore.store import FlowDatastore
+
+from .helpers import EXAMPLES, SHAPES, compile_sf
+from .moto_env import Aws, moto_server, wait_for_execution
+
+ROLE = "arn:aws:iam::123456789012:role/flowc-sfn"
+BUCKET = "flowc-e2e"
+DATASTORE = f"s3://{BUCKET}/ds"
+
+
+@pytest.fixture(scope="module")
+def aws() -> Iterator[Aws]:
+    with moto_server() as server:
+        server.client("s3").create_bucket(Bucket=BUCKET)
+        yield server
+
+
+@pytest.fixture(scope="module")
+def queue(aws: Aws) -> Iterator[str]:
+    """An SQS queue with `flowc worker` (a real subprocess, 4 tasks at a time) polling it."""
+    url = str(aws.client("sqs").create_queue(QueueName="flowc-tasks")["QueueUrl"])
+    env = {**os.environ, **aws.env}
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "flowc", "worker", "--queue", url, "--concurrency", "4", "--heartbeat-seconds", "5"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        yield url
+    finally:
+        worker.send_signal(signal.SIGINT)
+        try:
+            worker.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+            worker.wait()
+
+
+def _deploy(aws: Aws, result: CompileResult, **kw: Any) -> tuple[deploy.Plan, str]:
+    sfn, s3, scheduler = aws.client("stepfunctions"), aws.client("s3"), aws.client("scheduler")
+    assert result.output is not None and result.analysis.flow is not None
+    plan = deploy.plan(result.output, sfn, s3, scheduler, ROLE, kw.get("schedule_role"))
+    return plan, deploy.apply(plan, result.analysis.flow, sfn, s3, scheduler)
+
+
+def _expected(path: Path) -> dict[str, Any]:
+    return dict(json.loads((path.parent / "expected.json").read_text())[path.name])
+
+
+FLOWS = sorted(SHAPES.glob("*.py")) + sorted(EXAMPLES.glob("*.py"))
+
+
+@pytest.mark.parametrize("path", FLOWS, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_worker_mode_state_machine_runs_the_flow(aws: Aws, queue: str, path: Path) -> None:
+    result = compile_sf(path, datastore=DATASTORE, mode="worker", queue_url=queue)
+    assert result.ok, [d.message for d in result.diagnostics]
+    flow = result.analysis.flow
+    assert flow is not None
+    _, arn = _deploy(aws, result, schedule_role="arn:aws:iam::123456789012:role/scheduler")
+    sfn = aws.client("stepfunctions")
+    run_id = f"e2e-{path.stem}"
+    execution = sfn.start_execution(stateMachineArn=arn, name=run_id, input="{}")
+    done = wait_for_execution(sfn, execution["executionArn"], timeout=180)
+    expected = _expected(path)
+    if not expected["ok"]:
+        assert done["status"] == "FAILED"
+        assert done["cause"].startswith(f"step {expected['failed_step']} failed: ")
+        return
+    assert done["status"] == "SUCCEEDED", done.get("cause")
+    store = FlowDatastore(S3Storage(DATASTORE, client=aws.client("s3")), flow.name)
+    artifacts = store.task_artifacts(run_id, "end")
+    for name, value in expected["end"].items():
+        # expected.json holds JSON: tuples come back as lists there.
+        assert json.loads(json.dumps(artifacts[name])) == value, name
+
+
+def test_deploying_again_changes_nothing(aws: Aws) -> None:
+    result = compile_sf(SHAPES / "linear.py", datastore=DATASTORE, foreach="inline")
+    first, arn = _deploy(aws, result)
+    assert first.actions[0] == "create state machine LinearFlow"
+    again, arn2 = _deploy(aws, result)
+    assert arn2 == arn
+    assert not again.definition_changed and not again.upload_code
+    assert again.actions[0] == "state machine LinearFlow is up to date"
+    machines = aws.client("stepfunctions").list_state_machines()["stateMachines"]
+    assert [m["name"] for m in machines].count("LinearFlow") == 1
+
+
+def test_dry_run_prints_the_diff_and_changes_nothing(aws: Aws) -> None:
+    _deploy(aws, compile_sf(SHAPES / "foreach.py", datastore=DATASTORE))
+    changed = compile_sf(SHAPES / "foreach.py", datastore=DATASTORE, max_concurrency=7)
+    assert changed.output is not None and changed.analysis.flow is not None
+    out = io.StringIO()
+
+    class Args:
+        role_arn = ROLE
+        schedule_role_arn = None
+        dry_run = True
+        region = "us-east-1"
+        endpoint_url = aws.url
+
+    assert deploy.deploy(changed.analysis.flow, changed.output, Args(), out) == 0  # type: ignore[arg-type]
+    text = out.getvalue()
+    assert "update state machine ForeachFlow" in text
+    assert '+      "MaxConcurrency": 7' in text and "dry run: nothing changed" in text
+    sfn = aws.client("stepfunctions")
+    arn = next(m["stateMachineArn"] for m in sfn.list_state_machines()["stateMachines"] if m["name"] == "ForeachFlow")
+    assert '"MaxConcurrency":7' not in sfn.describe_state_machine(stateMachineArn=arn)["definition"]
+
+
+def test_scheduled_flow_gets_an_eventbridge_schedule_with_its_timezone(aws: Aws) -> None:
+    result = compile_sf(EXAMPLES / "daily_etl.py", datastore=DATASTORE)
+    _, arn = _deploy(aws, result, schedule_role="arn:aws:iam::123456789012:role/scheduler")
+    schedule = aws.client("scheduler").get_schedule(Name="DailySalesETL")
+    assert schedule["ScheduleExpression"] == "cron(30 6 * * ? *)"
+    assert schedule["ScheduleExpressionTimezone"] == "Europe/Paris"
+    assert schedule["Target"]["Arn"] == arn
+
+
+def test_trigger_starts_an_execution_with_typed_parameters_and_prints_its_arn(
+    aws: Aws, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _deploy(aws, compile_sf(SHAPES / "parameters.py", datastore=DATASTORE))
+    argv = ["trigger", str(SHAPES / "parameters.py"), "-t", "step-functions", "--endpoint-url", aws.url]
+    status = main([*argv, "--run-name", "triggered", "--param", "count=5", "--param", "who=moto"])
+    arn = capsys.readouterr().out.strip()
+    assert status == 0 and arn.startswith("arn:aws:states:") and arn.endswith(":triggered")
+    execution = aws.client("stepfunctions").describe_execution(executionArn=arn)
+    assert json.loads(execution["input"]) == {"count": 5, "who": "moto"}
+    assert main([*argv, "--param", "nope=1"]) == 2
