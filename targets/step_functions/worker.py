@@ -73,12 +73,17 @@ class Worker:
                 if left <= 0:
                     break
                 wait = max(0, min(wait, int(left)))
-            resp = self.sqs.receive_message(
-                QueueUrl=self.config.queue_url,
-                MaxNumberOfMessages=1,
-                WaitTimeSeconds=wait,
-                VisibilityTimeout=int(self.config.heartbeat_seconds * 3),
-            )
+            try:
+                resp = self.sqs.receive_message(
+                    QueueUrl=self.config.queue_url,
+                    MaxNumberOfMessages=1,
+                    WaitTimeSeconds=wait,
+                    VisibilityTimeout=int(self.config.heartbeat_seconds * 3),
+                )
+            except Exception as exc:  # a network blip or throttling must not end a long-lived worker
+                self.log(f"receiving failed, retrying: {exc}")
+                self.stop.wait(min(5.0, self.config.heartbeat_seconds))
+                continue
             for message in resp.get("Messages", []):
                 self.handle(message)
                 last = time.monotonic()

@@ -97,15 +97,15 @@ def test_worker_mode_state_machine_runs_the_flow(aws: Aws, queue: str, path: Pat
 
 
 def test_deploying_again_changes_nothing(aws: Aws) -> None:
-    result = compile_sf(SHAPES / "linear.py", datastore=DATASTORE, foreach="inline")
+    result = compile_sf(SHAPES / "linear.py", datastore=DATASTORE, name="Idempotent")
     first, arn = _deploy(aws, result)
-    assert first.actions[0] == "create state machine LinearFlow"
+    assert first.actions[0] == "create state machine Idempotent"
     again, arn2 = _deploy(aws, result)
     assert arn2 == arn
     assert not again.definition_changed and not again.upload_code
-    assert again.actions[0] == "state machine LinearFlow is up to date"
+    assert again.actions[0] == "state machine Idempotent is up to date"
     machines = aws.client("stepfunctions").list_state_machines()["stateMachines"]
-    assert [m["name"] for m in machines].count("LinearFlow") == 1
+    assert [m["name"] for m in machines].count("Idempotent") == 1
 
 
 def test_dry_run_prints_the_diff_and_changes_nothing(aws: Aws) -> None:
