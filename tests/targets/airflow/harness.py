@@ -99,7 +99,10 @@ def main(job_path: str, result_path: str) -> int:
     from airflow.utils import db
 
     db.initdb()
-    from airflow.models.dagbag import DagBag
+    try:
+        from airflow.dag_processing.dagbag import DagBag  # Airflow 3.1+
+    except ImportError:
+        from airflow.models.dagbag import DagBag
 
     # Examples are off through AIRFLOW__CORE__LOAD_EXAMPLES (Airflow 3 dropped the argument).
     bag = DagBag(dag_folder=job["dags_folder"])
