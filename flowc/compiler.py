@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from flowc.diagnostics import Diagnostic, Severity
-from flowc.ir import Flow
+from flowc.ir import Flow, Span
 from flowc.target_api import TargetRegistry, TargetResult, default_registry
 
 
@@ -35,15 +35,21 @@ def read_source(path: str | Path) -> tuple[str | None, Diagnostic | None]:
     try:
         data = Path(path).read_bytes()
     except OSError as exc:
-        return None, Diagnostic("FC004", f"cannot read the file: {exc.strerror or exc}", str(path))
+        return None, Diagnostic(
+            "FC004", f"cannot read the file: {exc.strerror or exc}", str(path), hint="check the path and permissions"
+        )
     try:
         return data.decode("utf-8-sig"), None
     except UnicodeDecodeError as exc:
+        before = data[: exc.start]
+        line = before.count(b"\n") + 1
+        col = len(before) - (before.rfind(b"\n") + 1) + 1
         return None, Diagnostic(
             "FC004",
-            f"the file is not UTF-8 text (byte {exc.start})",
+            f"the file is not UTF-8 text: byte 0x{data[exc.start]:02x} cannot be decoded",
             str(path),
-            hint="save the flow as UTF-8",
+            Span(line, col, line, col + 1),
+            hint="save the flow as UTF-8 (Python's default source encoding)",
         )
 
 

@@ -6,7 +6,8 @@ installed, or whose module-level code has side effects, is read exactly like a c
 
 from __future__ import annotations
 
-import re
+import ast
+import warnings
 from dataclasses import dataclass, field
 
 import libcst as cst
@@ -34,31 +35,37 @@ class SourceAnalysis:
 def parse(file: str, source: str) -> tuple[cst.Module | None, Diagnostic | None]:
     try:
         return cst.parse_module(source), None
-    except cst.ParserSyntaxError as exc:
-        line = max(exc.raw_line, 1)
-        col = max(exc.raw_column, 0) + 1
-        message = exc.message.splitlines()[0] if exc.message else "invalid syntax"
-        # LibCST prefixes "parser error: error at L:C: "; the location is already in the span.
-        message = re.sub(r"^(parser error: )?error at \d+:\d+: ", "", message)
-        return None, Diagnostic(
-            "FC001",
-            f"syntax error: {message}",
-            file,
-            Span(line, col, line, col + 1),
-            hint="fix the Python syntax first; nothing else can be checked until then",
-        )
     except (RecursionError, MemoryError):
         return None, Diagnostic(
             "FC001", "the source is too deeply nested to parse", file, None, hint="flatten the deepest expression"
         )
-    except Exception as exc:  # LibCST validates names and nodes after parsing, with its own errors
-        return None, Diagnostic(
-            "FC001",
-            f"syntax error: {exc}",
-            file,
-            Span(1, 1, 1, 2),
-            hint="fix the Python syntax first; nothing else can be checked until then",
+    except Exception as exc:  # ParserSyntaxError, or LibCST's validation of the tree it built
+        return None, _syntax_diagnostic(file, source, exc)
+
+
+def _syntax_diagnostic(file: str, source: str, exc: Exception) -> Diagnostic:
+    """Where and what the syntax error is. CPython's parser names the mistake where it is made
+    ("expected ':'"), while LibCST reports the token after it, so ask `ast.parse` (which only parses:
+    nothing runs) first and fall back on LibCST's account."""
+    hint = "fix the Python syntax first; nothing else can be checked until then"
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            ast.parse(source, filename=file)
+    except SyntaxError as err:
+        line = max(err.lineno or 1, 1)
+        col = max(err.offset or 1, 1)
+        end_col = err.end_offset if err.end_lineno == err.lineno and err.end_offset else col + 1
+        return Diagnostic(
+            "FC001", f"syntax error: {err.msg}", file, Span(line, col, line, max(end_col, col + 1)), hint=hint
         )
+    except (ValueError, RecursionError, MemoryError):
+        pass
+    if isinstance(exc, cst.ParserSyntaxError):
+        line, col = max(exc.raw_line, 1), max(exc.raw_column, 0) + 1
+        message = exc.message.splitlines()[0] if exc.message else "invalid syntax"
+        return Diagnostic("FC001", f"syntax error: {message}", file, Span(line, col, line, col + 1), hint=hint)
+    return Diagnostic("FC001", f"syntax error: {exc}", file, Span(1, 1, 1, 2), hint=hint)
 
 
 def _main_instantiation(module: cst.Module) -> str | None:

@@ -55,7 +55,7 @@ class Context:
             self.report(
                 code,
                 value.node,
-                f"{what} must be known before the flow runs, but `{self.code(value.node)}` is not: {value.reason}",
+                f"{what} must be known before the flow runs, but `{self.code(value.node)}` is not ({value.reason})",
                 hint="use a literal, or a module-level constant assigned once (N = 4)",
             )
             return MISSING

@@ -109,11 +109,12 @@ def analyze_class(ctx: Context, cls: cst.ClassDef) -> FlowDraft | None:
                 p = _maybe_parameter(ctx, small)
                 if p is None:
                     continue
-                if p.name in {q.name for q in params}:
+                earlier = next((q for q in params if q.name == p.name), None)
+                if earlier is not None:
                     ctx.report(
                         "FC401",
                         p.span,
-                        f"parameter '{p.name}' is declared twice",
+                        f"parameter '{p.name}' is declared twice (first at line {earlier.span.line})",
                         hint="give each parameter its own name",
                     )
                     continue
@@ -288,6 +289,7 @@ def _signature(ctx: Context, fn: cst.FunctionDef) -> bool:
         or not names
         or names[0] != "self"
         or len(names) > 2
+        or any(x.default is not None for x in p.params)
     ):
         ctx.report(
             "FC112",

@@ -76,7 +76,8 @@ def parameter(ctx: Context, attr: str, call: cst.Call, api_name: str, target: cs
             "FC405",
             nodes["name"],
             f"parameter name {name!r} must start with a letter and hold only letters, digits, _ and -",
-            hint="it becomes a command-line option and an engine parameter",
+            hint=f'e.g. Parameter("{_suggest(name, attr)}", ...): the name becomes a command-line option '
+            "and an orchestrator parameter",
         )
         return None
     for key in ("help",):
@@ -178,3 +179,8 @@ def _check_default(ptype: ParamType, default: Any) -> Any:
         return json.loads(json.dumps(default))
     except (TypeError, ValueError):
         return MISSING
+
+
+def _suggest(name: object, attr: str) -> str:
+    cleaned = re.sub(r"[^A-Za-z0-9_-]", "_", str(name)).strip("_-")
+    return cleaned if cleaned and cleaned[0].isalpha() else attr

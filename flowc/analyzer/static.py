@@ -54,7 +54,7 @@ def evaluate(node: cst.BaseExpression, constants: Mapping[str, Any]) -> Any:
             return {"True": True, "False": False, "None": None}[node.value]
         if node.value in constants:
             return constants[node.value]
-        return NotStatic(node, f"'{node.value}' is not a module-level constant")
+        return NotStatic(node, f"'{node.value}' is not a module-level constant assigned once")
     if isinstance(node, cst.UnaryOperation):
         inner = evaluate(node.expression, constants)
         if isinstance(inner, NotStatic):
@@ -109,7 +109,22 @@ def evaluate(node: cst.BaseExpression, constants: Mapping[str, Any]) -> Any:
             except TypeError:
                 return NotStatic(item.key, "this key is not hashable")
         return out
-    return NotStatic(node, "only literals and module-level constants are known before the flow runs")
+    return NotStatic(node, _kind_of(node))
+
+
+def _kind_of(node: cst.BaseExpression) -> str:
+    """Why this kind of expression has no value until the flow runs, in a few words."""
+    if isinstance(node, cst.Call):
+        return "it calls a function"
+    if isinstance(node, cst.Attribute):
+        return "it reads an attribute"
+    if isinstance(node, cst.Subscript):
+        return "it indexes a value"
+    if isinstance(node, (cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)):
+        return "it is a comprehension"
+    if isinstance(node, cst.Lambda):
+        return "it is a function"
+    return "it is computed"
 
 
 def _has_fstring(node: cst.BaseExpression) -> bool:

@@ -131,9 +131,11 @@ def check(draft: FlowDraft, diags: list[Diagnostic]) -> bool:
                 hint = "run `flowc check --fix` to apply it" if fix else f"rename it to '{close[0]}'"
             _report(diags, draft, "FC101", span, msg, hint=hint, fix=fix)
     succ = {s.name: [t for t in s.successors if t in known] for s in flow.steps}
-    # With an unknown target the graph is missing an edge: reachability would only echo that error.
+    # With an unknown target the graph is missing an edge, and a step whose self.next could not be
+    # read (an earlier error) has none: reachability would only echo those errors.
     edges_known = ok
-    if "start" in known and edges_known:
+    broken = any(not s.successors and s.name != "end" for s in flow.steps)
+    if "start" in known and edges_known and not broken:
         reach = _reachable("start", succ)
         for s in flow.steps:
             if s.name not in reach:
@@ -144,7 +146,9 @@ def check(draft: FlowDraft, diags: list[Diagnostic]) -> bool:
                     "FC201",
                     draft.name_spans.get(s.name, s.span),
                     f"step '{s.name}' is never reached from start",
-                    hint="name it in some step's self.next, or delete it",
+                    hint="every run finishes at end: some step's self.next must lead to it"
+                    if s.name == "end"
+                    else "name it in some step's self.next, or delete it",
                 )
     cycles = _cycles(names, succ)
     for cyc in cycles:
@@ -159,8 +163,6 @@ def check(draft: FlowDraft, diags: list[Diagnostic]) -> bool:
             f"cycle: {path}",
             hint="a flow is a DAG: to repeat work, use a foreach; to choose, use a switch",
         )
-    # A step left without successors by an earlier error would make everything before it look stuck.
-    broken = any(not s.successors and s.name != "end" for s in flow.steps)
     if "end" in known and edges_known and not broken:
         pred: dict[str, list[str]] = {n: [] for n in names}
         for n, ts in succ.items():

@@ -102,7 +102,7 @@ def check(draft: FlowDraft, diags: list[Diagnostic]) -> Flow:
                     "FC109",
                     where(s.name),
                     f"step '{s.name}' takes inputs, but no branch or foreach is open before it",
-                    hint=f"drop `inputs`: def {s.name}(self):",
+                    hint=f"remove its second parameter: def {s.name}(self):",
                 )
                 stacks[s.name] = incoming[0][1]
                 continue
@@ -145,6 +145,9 @@ def check(draft: FlowDraft, diags: list[Diagnostic]) -> Flow:
                     f"branches of '{split}' meet at '{s.name}', which does not take inputs",
                     hint=f"make it a join: def {s.name}(self, inputs):",
                 )
+                # Treat it as the join it should be, so the split is not also reported unclosed.
+                stacks[s.name] = next(iter(prefixes))
+                continue
             else:
                 report(
                     "FC205",
