@@ -26,6 +26,25 @@ from tests.conftest import ROOT, example_files, shape_files
 HARNESS = Path(__file__).with_name("harness.py")
 # A literal folder name that Airflow's Jinja would render if it ever saw it as a template.
 TRICKY_DIR = "ds-{{ run_id }}-{% raw %}$(whoami)"
+# Values Jinja and Kubernetes would both expand, for the pod rendering probe.
+HOSTILE_ENV = "{{ ds }} $(HOME) {% raw %}"
+HOSTILE_STORE = "s3://bucket/{{ run_id }}/$(X)"
+HOSTILE_POD_FLOW = f"""
+from flowc import FlowSpec, Parameter, environment, step
+
+
+class HostilePodFlow(FlowSpec):
+    who = Parameter("who", default="{{{{ ds }}}}")
+
+    @environment(vars={{"GREETING": {HOSTILE_ENV!r}}})
+    @step
+    def start(self):
+        self.next(self.end)
+
+    @step
+    def end(self):
+        pass
+"""
 
 
 def airflow_python() -> Path | None:
@@ -134,10 +153,25 @@ def airflow(tmp_path_factory: pytest.TempPathFactory) -> Session:
     runs.append(Run("tricky-datastore", tricky, datastore=str(tricky_store)))
     dag_ids[str(tricky)] = "TrickyLinearFlow"
 
+    hostile = tmp / "flows" / "hostile_pod.py"
+    hostile.write_text(HOSTILE_POD_FLOW)
+    compile_into(hostile, pod_dags, {"mode": "kubernetes", "datastore": HOSTILE_STORE, "image": "img:{1}"})
+
     job = {
         "dags_folder": str(local_dags),
         "import_only": [str(pod_dags)],
         "runs": [{"name": r.name, "dag_id": dag_ids[str(r.flow_path)], "conf": r.conf, "env": r.env} for r in runs],
+        "renders": [
+            {
+                "name": "hostile-pod-start",
+                "folder": str(pod_dags),
+                "dag_id": "HostilePodFlow",
+                "task_id": "start",
+                "run_id": "manual__1",
+                "try_number": 2,
+                "params": {"who": "{{ ds }}"},
+            }
+        ],
         "probes": [
             {
                 "name": "fanout-over-limit",

@@ -90,6 +90,23 @@ def _probe(bag: Any, probe: dict[str, Any]) -> dict[str, Any]:
             return {"value": None, "error": f"{type(exc).__name__}: {exc}"}
 
 
+def _render(bag: Any, render: dict[str, Any]) -> dict[str, Any]:
+    """Render one task's templated fields as Airflow would at run time, with a minimal context."""
+    from types import SimpleNamespace
+
+    dag = bag.get_dag(render["dag_id"])
+    task = dag.get_task(render["task_id"])
+    context = {
+        "run_id": render["run_id"],
+        "ti": SimpleNamespace(try_number=render["try_number"]),
+        "params": render["params"],
+        "task": task,
+    }
+    task.render_template_fields(context, jinja_env=dag.get_template_env())
+    env = [{"name": e.name, "value": e.value} for e in (task.env_vars or [])]
+    return {"arguments": list(task.arguments), "env": env, "image": task.image}
+
+
 def main(job_path: str, result_path: str) -> int:
     with open(job_path) as f:
         job = json.load(f)
@@ -132,6 +149,9 @@ def main(job_path: str, result_path: str) -> int:
     result["probes"] = {}
     for probe in job.get("probes", []):
         result["probes"][probe["name"]] = _probe(bag, probe)
+    result["renders"] = {}
+    for render in job.get("renders", []):
+        result["renders"][render["name"]] = _render(DagBag(dag_folder=render["folder"]), render)
     with open(result_path, "w") as f:
         json.dump(result, f, indent=2, sort_keys=True, default=str)
     return 0

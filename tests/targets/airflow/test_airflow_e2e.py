@@ -12,7 +12,7 @@ import pytest
 
 from tests.conftest import example_files, expected, shape_files
 
-from .conftest import TRICKY_DIR, Session
+from .conftest import HOSTILE_ENV, HOSTILE_STORE, TRICKY_DIR, Session
 
 SHAPES = shape_files()
 EXAMPLES = example_files()
@@ -31,7 +31,7 @@ def test_every_local_mode_dag_imports_without_errors(airflow: Session) -> None:
 def test_every_kubernetes_mode_dag_imports_without_errors(airflow: Session) -> None:
     (imported,) = airflow.result["imports"].values()
     assert imported["import_errors"] == {}
-    assert len(imported["dags"]) == len(SHAPES) + len(EXAMPLES)
+    assert len(imported["dags"]) == len(SHAPES) + len(EXAMPLES) + 1  # and the hostile pod flow
     linear = imported["dags"]["LinearFlow"]
     assert {t["operator"] for t in linear.values()} == {"FlowcPodStep"}
 
@@ -123,3 +123,15 @@ def test_mapped_steps_and_trigger_rules_are_as_planned(airflow: Session) -> None
     assert dag["collect"]["trigger_rule"] == "none_failed_min_one_success"
     assert dag["even"]["upstream"] == ["classify-case-even"]
     assert dag["join"]["upstream"] == ["collect", "start-fanout"]
+
+
+def test_pod_fields_render_to_the_runner_command_with_user_text_left_alone(airflow: Session) -> None:
+    rendered = airflow.result["renders"]["hostile-pod-start"]
+    args = rendered["arguments"]
+    assert args[args.index("--run-id") + 1] == "manual__1"
+    assert args[args.index("--attempt") + 1] == "1"
+    assert args[args.index("--params-json") + 1] == '{"who": "{{ ds }}"}'
+    # Kubernetes turns $$ back into $, so the pod sees exactly what the user wrote.
+    assert args[args.index("--datastore") + 1].replace("$$", "$") == HOSTILE_STORE
+    assert [(e["name"], e["value"].replace("$$", "$")) for e in rendered["env"]] == [("GREETING", HOSTILE_ENV)]
+    assert rendered["image"] == "img:{1}"
