@@ -7,7 +7,6 @@ foreach scopes enclose them. `flowc.checks` checks the graph and fills those in.
 from __future__ import annotations
 
 import inspect
-import warnings
 from dataclasses import dataclass, field
 
 import libcst as cst
@@ -15,7 +14,7 @@ import libcst as cst
 from flowc.analyzer import decorators as deco_mod
 from flowc.analyzer.context import MISSING, Context
 from flowc.analyzer.params import parameter
-from flowc.analyzer.static import evaluate
+from flowc.analyzer.static import evaluate, string_value
 from flowc.diagnostics import Severity
 from flowc.ir import Decorators, Flow, Parameter, Schedule, Span, Step, SwitchCase, Transition
 
@@ -56,9 +55,7 @@ def docstring(body: cst.BaseSuite) -> str:
         if isinstance(first, cst.SimpleStatementLine) and len(first.body) == 1:
             expr = first.body[0]
             if isinstance(expr, cst.Expr) and isinstance(expr.value, (cst.SimpleString, cst.ConcatenatedString)):
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore")
-                    value = expr.value.evaluated_value
+                value = string_value(expr.value)
                 if isinstance(value, str):
                     return inspect.cleandoc(value)
     return ""

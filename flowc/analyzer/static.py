@@ -38,10 +38,9 @@ def evaluate(node: cst.BaseExpression, constants: Mapping[str, Any]) -> Any:
     if isinstance(node, (cst.SimpleString, cst.ConcatenatedString)):
         if isinstance(node, cst.ConcatenatedString) and _has_fstring(node):
             return NotStatic(node, "an f-string is computed at run time")
-        with warnings.catch_warnings():
-            # An invalid escape in the user's string is their linter's business, not a crash of ours.
-            warnings.simplefilter("ignore")
-            value = node.evaluated_value
+        value = string_value(node)
+        if value is None:
+            return NotStatic(node, "this string cannot be read")
         if isinstance(value, bytes):
             return NotStatic(node, "bytes are not allowed here")
         return value
@@ -199,3 +198,14 @@ def _bound_names(stmt: cst.CSTNode) -> list[str]:
 
     stmt.visit(_V())
     return names
+
+
+def string_value(node: cst.SimpleString | cst.ConcatenatedString) -> str | bytes | None:
+    """A string literal's value, or None when Python could not read it either (a NUL byte, say)."""
+    try:
+        with warnings.catch_warnings():
+            # An invalid escape in the user's string is their linter's business, not a crash of ours.
+            warnings.simplefilter("ignore")
+            return node.evaluated_value
+    except (SyntaxError, ValueError, MemoryError):
+        return None

@@ -73,9 +73,12 @@ def assert_clean(result_source: str, path: Path) -> None:
         assert type(a.flow).from_json(a.flow.to_json()) == a.flow
 
 
+# CI explores the same examples every run (a red CI should be reproducible); set FLOWC_FUZZ_EXAMPLES
+# locally to search wider with fresh random inputs.
 SETTINGS = settings(
     max_examples=int(os.environ.get("FLOWC_FUZZ_EXAMPLES", "150")),
     deadline=None,
+    derandomize=bool(os.environ.get("CI")) and "FLOWC_FUZZ_EXAMPLES" not in os.environ,
     suppress_health_check=[HealthCheck.too_slow],
 )
 
