@@ -1,0 +1,897 @@
+"""flowc next to Metaflow, measured in the same run: check, compile, run, artifacts and memory.
+
+Every number is a whole process started cold (a new interpreter, as a user or a CI job starts it),
+repeated and reduced to its median (the minimum is shown too). flowc's and Metaflow's runs of one case
+are interleaved, so a burst of load on this shared machine lands on both rather than on one. Ratios are
+always `reference ÷ flowc`: above 1 means flowc is faster (or smaller, or lighter).
+
+    bash benchmarks/setup.sh                    # once: Metaflow's venv, numpy for the artifact case
+    python benchmarks/bench.py --quick          # a few minutes
+    python benchmarks/bench.py --json out.json  # the full run docs/benchmarks.md reports
+    python benchmarks/bench.py --only check,run
+
+A piece of flowc that is not there yet (a command, a target, the datastore) is reported as
+"n/a", never a crash; so is a Metaflow command that cannot run offline.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import datetime
+import json
+import os
+import platform
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import genflows
+
+BENCH_DIR = Path(__file__).resolve().parent
+REPO = BENCH_DIR.parent
+WORK = BENCH_DIR / ".work"
+SECTIONS = ("check", "compile", "run", "artifacts", "memory")
+TARGETS = ("step-functions", "argo", "airflow")
+MB = 1024 * 1024
+
+# What flowc's compile is compared with: the Metaflow command that produces the same kind of output.
+# `stdout` means the output is what the command prints; otherwise the command writes {out}.
+MF_COMPILE: dict[str, tuple[list[str], bool]] = {
+    "step-functions": (["step-functions", "create", "--only-json"], True),
+    "argo": (["argo-workflows", "create", "--only-json"], True),
+    "airflow": (["airflow", "create", "{out}"], False),
+}
+# Options flowc's targets need to produce deployable output (a datastore every task reaches; an image
+# for Airflow's KubernetesPodOperator mode, the mode Metaflow's Airflow output also uses).
+FLOWC_TARGET_ARGS: dict[str, list[str]] = {
+    "step-functions": ["--datastore", "s3://flowc-bench/flowc"],
+    "argo": ["--datastore", "s3://flowc-bench/flowc"],
+    "airflow": ["--datastore", "s3://flowc-bench/flowc", "--image", "python:3.11-slim"],
+}
+S3_BUCKET = "mfbench"
+# Fake AWS identity for the local emulator; nothing here reaches AWS.
+AWS_ROLE = "arn:aws:iam::123456789012:role/bench"
+
+
+# -- measuring one process -----------------------------------------------------------------------
+
+
+@dataclass
+class Proc:
+    seconds: float
+    rss_kb: int
+    rc: int
+    timed_out: bool
+    stderr_tail: str
+
+
+def run_process(
+    cmd: Sequence[str], *, cwd: Path, env: dict[str, str], timeout: float, stdout: Path | None = None
+) -> Proc:
+    """Runs one command, timing it and reading its peak RSS from the kernel (`wait4`).
+
+    wait4's rusage covers the child and the descendants it waited for, so a `flowc run` or a Metaflow
+    run that starts task processes reports the largest of them all.
+    """
+    err_path = cwd / ".bench-stderr"
+    out_path = stdout or cwd / ".bench-stdout"
+    with open(out_path, "wb") as out, open(err_path, "wb") as err:
+        t0 = time.perf_counter()
+        p = subprocess.Popen(list(cmd), cwd=cwd, env=env, stdout=out, stderr=err, start_new_session=True)
+        killed = threading.Event()
+
+        def kill() -> None:
+            killed.set()
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(p.pid, signal.SIGKILL)
+
+        timer = threading.Timer(timeout, kill)
+        timer.start()
+        try:
+            _, status, usage = os.wait4(p.pid, 0)
+        finally:
+            timer.cancel()
+        seconds = time.perf_counter() - t0
+        p.returncode = os.waitstatus_to_exitcode(status)
+    tail = err_path.read_text(errors="replace").strip().splitlines()[-3:]
+    return Proc(seconds, int(usage.ru_maxrss), p.returncode, killed.is_set(), " | ".join(tail))
+
+
+# -- results ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class Measurement:
+    key: str
+    tool: str  # flowc | metaflow | direct
+    times: list[float] = field(default_factory=list)
+    rss_kb: int = 0
+    status: str = "ok"  # ok | failed | timeout | n/a
+    note: str = ""
+    out_bytes: int | None = None
+    timeout: float | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok" and bool(self.times)
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.times)
+
+    @property
+    def min(self) -> float:
+        return min(self.times)
+
+    def cell(self) -> str:
+        if self.ok:
+            return f"{fmt_s(self.median)} (min {fmt_s(self.min)})" if len(self.times) > 1 else fmt_s(self.median)
+        if self.status == "timeout":
+            return f"> {fmt_s(self.timeout or 0)} (timed out)"
+        if self.status == "failed":
+            return f"failed: {self.note[:90]}"
+        return f"n/a: {self.note}"
+
+
+def fmt_s(s: float) -> str:
+    if s >= 100:
+        return f"{s:.0f} s"
+    if s >= 10:
+        return f"{s:.1f} s"
+    return f"{s:.2f} s"
+
+
+def fmt_bytes(n: int | None) -> str:
+    if n is None:
+        return "-"
+    if n >= MB:
+        return f"{n / MB:.2f} MB"
+    if n >= 1024:
+        return f"{n / 1024:.0f} KB"
+    return f"{n} B"
+
+
+def ratio(ref: Measurement | None, fl: Measurement | None) -> str:
+    """`ref ÷ flowc` for times; a timed-out reference gives a lower bound."""
+    if ref is None or fl is None or not fl.ok:
+        return "-"
+    if ref.ok:
+        return f"{ref.median / fl.median:.1f}x"
+    if ref.status == "timeout" and ref.timeout:
+        return f"> {ref.timeout / fl.median:.0f}x"
+    return "-"
+
+
+def table(title: str, headers: list[str], rows: list[list[str]]) -> str:
+    """A Markdown table, so a run's output pastes straight into docs/benchmarks.md."""
+    lines = [f"\n### {title}\n", "| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
+    lines += ["| " + " | ".join(r) + " |" for r in rows]
+    text = "\n".join(lines)
+    print(text, flush=True)
+    return text
+
+
+# -- the harness -----------------------------------------------------------------------------------
+
+
+@dataclass
+class Case:
+    """One thing to time: a command (or a sequence of commands, timed together) for one tool."""
+
+    key: str
+    tool: str
+    cmds: Callable[[Path], list[list[str]]]  # given a fresh scratch folder
+    env: dict[str, str]
+    timeout: float
+    stdout_name: str | None = None  # capture stdout into scratch/<name> (the output to size)
+    size: Callable[[Path], int] | None = None
+    repeat: int | None = None
+
+
+class Bench:
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.args = args
+        self.quick: bool = args.quick
+        self.repeat: int = args.repeat or (1 if self.quick else 3)
+        self.flowc_python = Path(args.flowc_python)
+        self.mf_python = Path(args.metaflow_python)
+        self.results: dict[str, Measurement] = {}
+        self.tables: list[str] = []
+        self.notes: list[str] = []
+        self.extra: dict[str, Any] = {}
+        self.scratch = Path(tempfile.mkdtemp(prefix="bench-", dir=WORK))
+        self.flows = WORK / "flows"
+        genflows.generate(self.flows)
+        self.mf_home = self.scratch / "home"
+        self.mf_home.mkdir()
+        self._moto: subprocess.Popen[bytes] | None = None
+        self._moto_url: str | None = None
+        self._moto_error: str | None = None
+        self.flowc_env = {k: v for k, v in os.environ.items() if not k.startswith(("METAFLOW_", "AWS_"))}
+        self.flowc_bin = self._flowc_bin()
+        self.flowc_commands = self._probe_flowc_commands()
+        self.flowc_targets = self._probe_flowc_targets()
+        self.mf_version = self._probe_metaflow()
+
+    # -- what exists ---------------------------------------------------------------------------
+
+    def _flowc_bin(self) -> list[str]:
+        script = self.flowc_python.parent / "flowc"
+        # The console script is what users and CI run; `-m flowc` only if it is missing.
+        return [str(script)] if script.exists() else [str(self.flowc_python), "-m", "flowc"]
+
+    def _quiet(self, cmd: list[str], env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+        try:
+            return subprocess.run(
+                cmd, capture_output=True, text=True, timeout=120, env=env or self.flowc_env, check=False
+            )
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            return subprocess.CompletedProcess(cmd, 127, "", str(exc))
+
+    def _probe_flowc_commands(self) -> set[str]:
+        found = set()
+        for c in ("check", "compile", "run", "targets"):
+            if self._quiet([*self.flowc_bin, c, "--help"]).returncode == 0:
+                found.add(c)
+        return found
+
+    def _probe_flowc_targets(self) -> set[str]:
+        if "targets" not in self.flowc_commands:
+            return set()
+        out = self._quiet([*self.flowc_bin, "targets"]).stdout
+        return {line.split()[0] for line in out.splitlines() if line.strip()} & set(TARGETS)
+
+    def _probe_metaflow(self) -> str | None:
+        if not self.mf_python.exists():
+            self.notes.append(f"Metaflow's venv is missing ({self.mf_python}): run benchmarks/setup.sh")
+            return None
+        r = self._quiet([str(self.mf_python), "-c", "import metaflow; print(metaflow.__version__)"])
+        return r.stdout.strip() if r.returncode == 0 else None
+
+    def flowc_missing(self, command: str) -> str | None:
+        if command not in self.flowc_commands:
+            return f"`flowc {command}` not available yet"
+        return None
+
+    # -- environments --------------------------------------------------------------------------
+
+    def mf_env(self, s3: bool = False) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("METAFLOW_", "AWS_"))}
+        # A private HOME: no ~/.metaflowconfig or AWS profile of whoever runs this can change the result.
+        env.update(HOME=str(self.mf_home), USERNAME="bench", USER="bench", METAFLOW_DEFAULT_METADATA="local")
+        if not s3:
+            env["METAFLOW_DEFAULT_DATASTORE"] = "local"
+            return env
+        assert self._moto_url is not None
+        env.update(
+            METAFLOW_DEFAULT_DATASTORE="s3",
+            METAFLOW_DATASTORE_SYSROOT_S3=f"s3://{S3_BUCKET}/metaflow",
+            METAFLOW_S3_ENDPOINT_URL=self._moto_url,
+            AWS_ENDPOINT_URL=self._moto_url,
+            AWS_ACCESS_KEY_ID="bench",
+            AWS_SECRET_ACCESS_KEY="bench",
+            AWS_DEFAULT_REGION="us-east-1",
+            METAFLOW_KUBERNETES_NAMESPACE="default",
+            METAFLOW_BATCH_JOB_QUEUE="bench",
+            METAFLOW_ECS_S3_ACCESS_IAM_ROLE=AWS_ROLE,
+            METAFLOW_ECS_FARGATE_EXECUTION_ROLE=AWS_ROLE,
+            METAFLOW_SFN_IAM_ROLE=AWS_ROLE,
+        )
+        return env
+
+    def start_aws_emulator(self) -> str | None:
+        """moto's server on loopback: Metaflow's deploy commands upload the code package to S3 even with
+        --only-json, and its Step Functions path registers an AWS Batch job definition per step.
+        Returns an error, or None when it runs."""
+        if self._moto_url or self._moto_error:
+            return self._moto_error
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        log = open(self.scratch / "moto.log", "wb")  # noqa: SIM115 - lives as long as the server
+        self._moto = subprocess.Popen(
+            [str(self.flowc_python), "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+            stdout=log,
+            stderr=log,
+            start_new_session=True,
+        )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self._moto.poll() is not None:
+                self._moto_error = "moto's server did not start (is moto[server] in flowc's venv?)"
+                return self._moto_error
+            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=1):
+                break
+            time.sleep(0.2)
+        else:
+            self._moto_error = "moto's server did not answer within 30 s"
+            return self._moto_error
+        self._moto_url = f"http://127.0.0.1:{port}"
+        # A bucket, and a Fargate job queue: Metaflow reads the queue's compute environment to decide
+        # how to register job definitions, so an unmanaged one makes it fail.
+        bootstrap = f"""
+import boto3
+boto3.client("s3").create_bucket(Bucket={S3_BUCKET!r})
+ec2 = boto3.client("ec2")
+vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.0.0/24")["Subnet"]["SubnetId"]
+sg = ec2.create_security_group(GroupName="bench", Description="bench", VpcId=vpc)["GroupId"]
+batch = boto3.client("batch")
+ce = batch.create_compute_environment(
+    computeEnvironmentName="bench", type="MANAGED", serviceRole={AWS_ROLE!r},
+    computeResources={{"type": "FARGATE", "maxvCpus": 4, "subnets": [subnet], "securityGroupIds": [sg]}},
+)["computeEnvironmentArn"]
+batch.create_job_queue(jobQueueName="bench", state="ENABLED", priority=1,
+                       computeEnvironmentOrder=[{{"order": 1, "computeEnvironment": ce}}])
+"""
+        r = self._quiet([str(self.mf_python), "-c", bootstrap], env=self.mf_env(s3=True))
+        if r.returncode != 0:
+            self._moto_error = f"could not prepare the AWS emulator: {r.stderr.strip().splitlines()[-1:]}"
+        return self._moto_error
+
+    def close(self) -> None:
+        if self._moto is not None and self._moto.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self._moto.pid, signal.SIGTERM)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self._moto.wait(timeout=10)
+        shutil.rmtree(self.scratch, ignore_errors=True)
+
+    # -- measuring -----------------------------------------------------------------------------
+
+    def unavailable(self, key: str, tool: str, note: str, status: str = "n/a") -> Measurement:
+        m = Measurement(key, tool, status=status, note=note)
+        self.results[f"{tool}:{key}"] = m
+        return m
+
+    def get(self, tool: str, key: str) -> Measurement | None:
+        return self.results.get(f"{tool}:{key}")
+
+    def measure(self, cases: list[Case]) -> list[Measurement]:
+        """Runs the cases `repeat` times each, interleaved (ABAB, then BABA) so that load on the
+        machine is shared out; a case that fails or times out is not retried."""
+        out: dict[str, Measurement] = {}
+        todo = []
+        for c in cases:
+            cached = self.get(c.tool, c.key)
+            if cached is not None:
+                out[c.key + c.tool] = cached
+            else:
+                m = Measurement(c.key, c.tool, timeout=c.timeout)
+                self.results[f"{c.tool}:{c.key}"] = m
+                out[c.key + c.tool] = m
+                todo.append((c, m))
+        rounds = max((c.repeat or self.repeat for c, _ in todo), default=0)
+        for r in range(rounds):
+            order = todo if r % 2 == 0 else list(reversed(todo))
+            for c, m in order:
+                if m.status != "ok" or len(m.times) >= (c.repeat or self.repeat):
+                    continue
+                self._run_case(c, m)
+        return [out[c.key + c.tool] for c in cases]
+
+    def _run_case(self, c: Case, m: Measurement) -> None:
+        scratch = Path(tempfile.mkdtemp(prefix="case-", dir=self.scratch))
+        try:
+            total, rss = 0.0, 0
+            for cmd in c.cmds(scratch):
+                stdout = scratch / c.stdout_name if c.stdout_name else None
+                p = run_process(cmd, cwd=scratch, env=c.env, timeout=c.timeout - total, stdout=stdout)
+                total += p.seconds
+                rss = max(rss, p.rss_kb)
+                m.rss_kb = max(m.rss_kb, rss)
+                if p.timed_out:
+                    m.status = "timeout"
+                    return
+                if p.rc != 0:
+                    m.status, m.note = "failed", f"rc {p.rc}: {p.stderr_tail}"
+                    return
+            m.times.append(total)
+            if c.size is not None:
+                m.out_bytes = c.size(scratch)
+            print(f"  {c.tool:<8} {c.key:<40} {fmt_s(total):>8}  {rss / 1024:6.0f} MB", flush=True)
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
+
+    # -- helpers for cases ---------------------------------------------------------------------
+
+    def flow(self, dialect: str, name: str) -> Path:
+        return self.flows / dialect / f"{name}.py"
+
+    def flowc_case(self, key: str, args: Callable[[Path], list[str]], **kw: Any) -> Case:
+        return Case(key, "flowc", lambda d: [[*self.flowc_bin, *args(d)]], self.flowc_env, kw.pop("timeout", 900), **kw)
+
+    def mf_case(self, key: str, flow: str, args: list[str], s3: bool = False, **kw: Any) -> Case:
+        path = str(self.flow("metaflow", flow))
+        timeout = kw.pop("timeout", self.args.metaflow_timeout)
+
+        def cmds(d: Path) -> list[list[str]]:
+            return [[str(self.mf_python), path, *(a.replace("{out}", str(d / "out.py")) for a in args)]]
+
+        return Case(key, "metaflow", cmds, self.mf_env(s3), timeout, **kw)
+
+    # -- sections ------------------------------------------------------------------------------
+
+    def section_check(self) -> None:
+        print("\n== check", flush=True)
+        rows = []
+        cases = [
+            ("small flow (5 steps)", "linear_5", None),
+            ("500 steps", "linear_500", None),
+            ("1,000 steps", "linear_1000", None),
+            ("10,000 steps", "linear_10000", 1),
+        ]
+        for label, flow, rep in cases:
+            key = f"check {flow}"
+            fl = self._flowc_check(key, [str(self.flow("flowc", flow))], rep)
+            mf = self._mf_check(key, flow, rep)
+            rows.append([label, fl.cell(), mf.cell(), ratio(mf, fl), fmt_rss(fl), fmt_rss(mf)])
+        # The repository: one flowc process over the folder against one Metaflow process per file,
+        # which is what a CI job or a pre-commit hook has to do with Metaflow.
+        repo = genflows.REPO_DIR
+        key = f"check {repo}"
+        fl = self._flowc_check(key, [str(self.flows / "flowc" / repo)], None)
+        mf_files = sorted((self.flows / "metaflow" / repo).glob("*.py"))
+        if self.mf_version is None:
+            mf = self.unavailable(key, "metaflow", "Metaflow not installed")
+        else:
+            env = self.mf_env()
+            case = Case(
+                key,
+                "metaflow",
+                lambda d: [[str(self.mf_python), str(f), "check"] for f in mf_files],
+                env,
+                self.args.metaflow_timeout * 4,
+                repeat=1 if self.quick else 2,
+            )
+            (mf,) = self.measure([case])
+        rows.append(
+            [f"repository of {len(mf_files)} flows", fl.cell(), mf.cell(), ratio(mf, fl), fmt_rss(fl), fmt_rss(mf)]
+        )
+        self.tables.append(
+            table(
+                "check: `flowc check` vs `python flow.py check`",
+                ["flow", "flowc", "Metaflow", "Metaflow ÷ flowc", "flowc peak RSS", "Metaflow peak RSS"],
+                rows,
+            )
+        )
+
+    def _flowc_check(self, key: str, paths: list[str], rep: int | None) -> Measurement:
+        missing = self.flowc_missing("check")
+        if missing:
+            return self.unavailable(key, "flowc", missing)
+        (m,) = self.measure([self.flowc_case(key, lambda d: ["check", *paths], repeat=rep)])
+        return m
+
+    def _mf_check(self, key: str, flow: str, rep: int | None) -> Measurement:
+        if self.mf_version is None:
+            return self.unavailable(key, "metaflow", "Metaflow not installed")
+        if flow == "linear_10000" and not self.args.slow:
+            # Measured once here: still running after 600 s at 540 MB. Not worth a core of a shared
+            # machine on every run; --slow runs it with --metaflow-timeout.
+            return self.unavailable(key, "metaflow", "skipped (> 600 s when measured; --slow runs it)")
+        (m,) = self.measure([self.mf_case(key, flow, ["check"], repeat=rep)])
+        return m
+
+    def section_compile(self) -> None:
+        print("\n== compile", flush=True)
+        missing = self.flowc_missing("compile")
+        targets = [t for t in TARGETS if t in self.flowc_targets]
+        for t in TARGETS:
+            if t not in targets:
+                self.notes.append(f"target {t}: not available in flowc yet (`flowc targets`)")
+        mf_error = None
+        if self.mf_version is None:
+            mf_error = "Metaflow not installed"
+        else:
+            mf_error = self.start_aws_emulator()
+        time_rows, size_rows = [], []
+        timed = [("small flow (5 steps)", "linear_5"), ("500 steps", "linear_500")]
+        sized = ["linear_100", "branch_50", "linear_500", "linear_1000"]
+        for t in TARGETS:
+            for label, flow in timed:
+                fl, mf = self._compile_pair(t, flow, missing, mf_error, rep=None)
+                time_rows.append([t, label, fl.cell(), mf.cell(), ratio(mf, fl)])
+            for flow in sized:
+                fl, mf = self._compile_pair(t, flow, missing, mf_error, rep=1)
+                steps = self._steps(flow)
+                size_rows.append(
+                    [
+                        t,
+                        flow,
+                        fmt_bytes(fl.out_bytes),
+                        per_step(fl.out_bytes, steps),
+                        fmt_bytes(mf.out_bytes) if mf.ok else mf.cell(),
+                        per_step(mf.out_bytes, steps) if mf.ok else "-",
+                        size_ratio(mf, fl),
+                    ]
+                )
+        self.tables.append(
+            table(
+                "compile: `flowc compile --target X` vs Metaflow's create command",
+                ["target", "flow", "flowc", "Metaflow", "Metaflow ÷ flowc"],
+                time_rows,
+            )
+        )
+        self.tables.append(
+            table(
+                "compile output size (all files flowc writes; Metaflow's JSON or DAG file as it prints it)",
+                ["target", "flow", "flowc", "flowc per step", "Metaflow", "Metaflow per step", "Metaflow ÷ flowc"],
+                size_rows,
+            )
+        )
+
+    def _steps(self, flow: str) -> int:
+        return {s.name: s for s in genflows.shapes()}[flow].tasks
+
+    def _compile_pair(
+        self, target: str, flow: str, missing: str | None, mf_error: str | None, rep: int | None
+    ) -> tuple[Measurement, Measurement]:
+        key = f"compile {target} {flow}"
+        if missing or target not in self.flowc_targets:
+            fl = self.unavailable(key, "flowc", missing or f"target {target} not available yet")
+            cases = []
+        else:
+            fl_path = str(self.flow("flowc", flow))
+            cases = [
+                self.flowc_case(
+                    key,
+                    lambda d: [
+                        "compile",
+                        fl_path,
+                        "--target",
+                        target,
+                        "-o",
+                        str(d / "out"),
+                        *FLOWC_TARGET_ARGS[target],
+                    ],
+                    size=lambda d: dir_bytes(d / "out"),
+                    repeat=rep,
+                )
+            ]
+        mf_skip, mf_rep = mf_error, rep
+        if mf_skip is None and target == "step-functions":
+            # Metaflow registers one AWS Batch job definition per step, even for --only-json: about
+            # 0.2 s a step against the emulator (issue 5 measured 113 s for 502 steps).
+            steps = self._steps(flow)
+            if steps > 1_000 or (steps >= 1_000 and not self.args.slow):
+                mf_skip = "skipped (one Batch API call per step: minutes; --slow runs it)"
+            elif steps > 10 and self.quick:
+                mf_skip = "skipped in --quick (one Batch API call per step)"
+            elif steps > 10:
+                mf_rep = 1
+        if mf_skip:
+            mf = self.get("metaflow", key) or self.unavailable(key, "metaflow", mf_skip)
+        else:
+            args, to_stdout = MF_COMPILE[target]
+            cases.append(
+                self.mf_case(
+                    key,
+                    flow,
+                    args,
+                    s3=True,
+                    stdout_name="out.json" if to_stdout else None,
+                    size=(lambda d: file_bytes(d / "out.json")) if to_stdout else (lambda d: file_bytes(d / "out.py")),
+                    repeat=mf_rep,
+                    timeout=self.args.metaflow_timeout * (3 if target == "step-functions" else 1),
+                )
+            )
+        ms = {m.tool: m for m in self.measure(cases)}
+        return ms.get("flowc") or fl, ms.get("metaflow") or mf
+
+    def section_run(self) -> None:
+        print("\n== run", flush=True)
+        missing = self.flowc_missing("run")
+        workers = str(self.args.workers)
+        rows = []
+        for flow in ("linear_10", "foreach_100", "nested_2x3"):
+            key = f"run {flow}"
+            tasks = self._steps(flow)
+            cases = []
+            if missing:
+                fl = self.unavailable(key, "flowc", missing)
+            else:
+                path = str(self.flow("flowc", flow))
+                cases.append(self.flowc_case(key, lambda d, p=path: ["run", p, "--max-workers", workers]))
+            if self.mf_version is None:
+                mf = self.unavailable(key, "metaflow", "Metaflow not installed")
+            else:
+                cases.append(self.mf_case(key, flow, ["run", "--max-workers", workers]))
+            ms = {m.tool: m for m in self.measure(cases)}
+            fl, mf = ms.get("flowc") or fl, ms.get("metaflow") or mf
+            rows.append(
+                [
+                    flow,
+                    str(tasks),
+                    fl.cell(),
+                    mf.cell(),
+                    per_task(fl, tasks),
+                    per_task(mf, tasks),
+                    ratio(mf, fl),
+                ]
+            )
+        self.tables.append(
+            table(
+                f"run: `flowc run` vs `python flow.py run`, both --max-workers {workers}",
+                [
+                    "flow",
+                    "tasks",
+                    "flowc wall",
+                    "Metaflow wall",
+                    "flowc per task",
+                    "Metaflow per task",
+                    "Metaflow ÷ flowc",
+                ],
+                rows,
+            )
+        )
+
+    def section_artifacts(self) -> None:
+        print("\n== artifacts", flush=True)
+        env = dict(self.flowc_env)
+        site = WORK / "site-flowc"
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (str(site), env.get("PYTHONPATH", "")) if p)
+        probe = self._quiet([str(self.flowc_python), "-c", "import flowc.datastore.store"], env=env)
+        if probe.returncode != 0:
+            self.notes.append("artifacts: flowc.datastore not available yet")
+            self.tables.append(table("artifacts", ["case", "result"], [["all", "n/a: flowc.datastore missing"]]))
+            return
+        r = self._quiet(
+            [
+                str(self.flowc_python),
+                str(BENCH_DIR / "artifacts_worker.py"),
+                "--repeat",
+                str(self.repeat),
+                "--dir",
+                str(self.scratch / "artifacts"),
+            ],
+            env=env,
+        )
+        if r.returncode != 0:
+            self.notes.append(f"artifacts: worker failed: {r.stderr.strip().splitlines()[-1:]}")
+            return
+        data = json.loads(r.stdout)
+        self.extra["artifacts"] = data
+        rows = []
+        for name, d in data.items():
+            med = d["median"]
+            for op in ("write", "read"):
+                direct, flowc = med[f"direct_{op}"], med[f"flowc_{op}"]
+                rows.append(
+                    [
+                        f"{name} ({d['count']:,} x {fmt_bytes(d['bytes'] // d['count'])})",
+                        op,
+                        f"{fmt_s(flowc)} ({d['bytes'] / MB / flowc:.0f} MB/s, {d['count'] / flowc:,.0f}/s)",
+                        f"{fmt_s(direct)} ({d['bytes'] / MB / direct:.0f} MB/s, {d['count'] / direct:,.0f}/s)",
+                        f"{direct / flowc:.2f}x",
+                    ]
+                )
+        if "numpy" not in data["array_100mb"].get("kind", ""):
+            self.notes.append(f"artifacts: the 100 MB value is {data['array_100mb'].get('kind')}")
+        self.tables.append(
+            table(
+                "artifacts: flowc's datastore vs pickle files written directly (medians)",
+                ["case", "op", "flowc datastore", "direct pickle files", "direct ÷ flowc"],
+                rows,
+            )
+        )
+
+    def section_memory(self) -> None:
+        print("\n== memory", flush=True)
+        rows = []
+        for flow in ("linear_1000", "linear_10000"):
+            key = f"check {flow}"
+            fl = self.get("flowc", key) or self._flowc_check(key, [str(self.flow("flowc", flow))], 1)
+            mf = self.get("metaflow", key) or self._mf_check(key, flow, 1)
+            rows.append(["check", flow, fmt_rss(fl), fmt_rss(mf), rss_ratio(mf, fl), fl.cell(), mf.cell()])
+        missing = self.flowc_missing("compile")
+        mf_error = None if self.mf_version else "Metaflow not installed"
+        mf_error = mf_error or self.start_aws_emulator()
+        targets = TARGETS if not self.quick else ("argo",)
+        for t in targets:
+            for flow in ("linear_1000", "linear_10000"):
+                if flow == "linear_10000":
+                    # Metaflow validates the graph before compiling, and that alone outlasts the timeout.
+                    err = mf_error or "skipped (its check of 10,000 steps alone takes > 600 s)"
+                else:
+                    err = mf_error
+                fl, mf = self._compile_pair(t, flow, missing, err, rep=1)
+                rows.append([f"compile {t}", flow, fmt_rss(fl), fmt_rss(mf), rss_ratio(mf, fl), fl.cell(), mf.cell()])
+        self.tables.append(
+            table(
+                "memory: peak RSS of the whole process (wait4)",
+                ["command", "flow", "flowc RSS", "Metaflow RSS", "Metaflow ÷ flowc", "flowc time", "Metaflow time"],
+                rows,
+            )
+        )
+
+    # -- the verdict on the issues' aims ---------------------------------------------------------
+
+    def aims(self) -> list[list[str]]:
+        rows: list[list[str]] = []
+
+        def speed(label: str, tool_key: str, want: float, ref: str = "metaflow") -> None:
+            fl, mf = self.get("flowc", tool_key), self.get(ref, tool_key)
+            if not (fl and mf and fl.ok and (mf.ok or mf.status == "timeout")):
+                rows.append([label, f">= {want:g}x", "not measured", "-"])
+                return
+            got = (mf.median if mf.ok else (mf.timeout or 0)) / fl.median
+            rows.append([label, f">= {want:g}x", ratio(mf, fl), "met" if got >= want else "missed"])
+
+        def absolute(label: str, key: str, limit: float, unit: str, value: Callable[[Measurement], float]) -> None:
+            fl = self.get("flowc", key)
+            shown_limit = f"< {fmt_bytes(int(limit)) if unit == 'B' else fmt_s(limit)}"
+            if not (fl and fl.ok):
+                rows.append([label, shown_limit, "not measured", "-"])
+                return
+            v = value(fl)
+            rows.append([label, shown_limit, fmt_bytes(int(v)) if unit == "B" else fmt_s(v), met(v < limit)])
+
+        speed("check, small flow (issue 2)", "check linear_5", 1)
+        speed("check, 100-flow repository (issue 2)", f"check {genflows.REPO_DIR}", 20)
+        speed("check, 500 steps (issue 2)", "check linear_500", 3)
+        absolute("check, 10,000 steps 'in seconds' (issue 2)", "check linear_10000", 10, "s", lambda m: m.median)
+        a, b = self.get("flowc", "check linear_1000"), self.get("flowc", "check linear_10000")
+        if a and b and a.ok and b.ok:
+            growth = b.median / a.median
+            rows.append(
+                [
+                    "check, growth 1,000 -> 10,000 steps close to linear (issue 2)",
+                    "~10x",
+                    f"{growth:.1f}x",
+                    met(growth <= 15),
+                ]
+            )
+        speed("compile airflow, small flow (issue 4)", "compile airflow linear_5", 2)
+        speed("compile airflow, 500 steps (issue 4)", "compile airflow linear_500", 5)
+        speed("compile argo, small flow (issue 6)", "compile argo linear_5", 2)
+        speed("compile argo, 500 steps (issue 6)", "compile argo linear_500", 5)
+        absolute(
+            "compile step-functions, 500 steps (issue 5)",
+            "compile step-functions linear_500",
+            1,
+            "s",
+            lambda m: m.median,
+        )
+        absolute(
+            "step-functions output, 1,000 steps (issue 5)",
+            "compile step-functions linear_1000",
+            MB,
+            "B",
+            lambda m: float(m.out_bytes or 0),
+        )
+        # "Well under" the ~1 MB object limit: half of it.
+        absolute(
+            "argo output, 1,000 steps well under 1 MB (issue 6)",
+            "compile argo linear_1000",
+            MB / 2,
+            "B",
+            lambda m: float(m.out_bytes or 0),
+        )
+        for flow in ("linear_10", "foreach_100", "nested_2x3"):
+            speed(f"run {flow}: per-task overhead <= 1/10 of Metaflow's (issue 3)", f"run {flow}", 10)
+        return rows
+
+    def run(self) -> dict[str, Any]:
+        started = datetime.datetime.now(datetime.timezone.utc)
+        load_before = os.getloadavg()
+        only = self.args.only
+        for name in SECTIONS:
+            if name in only:
+                getattr(self, f"section_{name}")()
+        aims = self.aims()
+        self.tables.append(table("aims from the issues", ["aim", "wanted", "measured", "verdict"], aims))
+        for n in self.notes:
+            print(f"note: {n}")
+        load_after = os.getloadavg()
+        print(f"\nload average before {load_before[0]:.1f}, after {load_after[0]:.1f} ({os.cpu_count()} CPUs)")
+        return {
+            "started": started.isoformat(timespec="seconds"),
+            "seconds": round((datetime.datetime.now(datetime.timezone.utc) - started).total_seconds()),
+            "quick": self.quick,
+            "repeat": self.repeat,
+            "machine": {
+                "cpus": os.cpu_count(),
+                "platform": platform.platform(),
+                "python": platform.python_version(),
+                "load_before": load_before,
+                "load_after": load_after,
+            },
+            "flowc_commit": self._quiet(["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"]).stdout.strip(),
+            "metaflow_version": self.mf_version,
+            "flowc_targets": sorted(self.flowc_targets),
+            "results": [asdict(m) for m in self.results.values()],
+            "extra": self.extra,
+            "notes": self.notes,
+            "tables": self.tables,
+        }
+
+
+def met(ok: bool) -> str:
+    return "met" if ok else "missed"
+
+
+def fmt_rss(m: Measurement | None) -> str:
+    if m is None or m.rss_kb == 0:
+        return "-"
+    return f"{m.rss_kb / 1024:.0f} MB" + ("" if m.ok else " (at kill)" if m.status == "timeout" else "")
+
+
+def rss_ratio(ref: Measurement | None, fl: Measurement | None) -> str:
+    if not (ref and fl and ref.rss_kb and fl.rss_kb and fl.ok):
+        return "-"
+    prefix = ">= " if ref.status == "timeout" else ""
+    return f"{prefix}{ref.rss_kb / fl.rss_kb:.1f}x"
+
+
+def per_task(m: Measurement, tasks: int) -> str:
+    return f"{m.median / tasks * 1000:.0f} ms" if m.ok else "-"
+
+
+def per_step(n: int | None, steps: int) -> str:
+    return "-" if n is None else f"{n / steps:,.0f} B"
+
+
+def size_ratio(ref: Measurement, fl: Measurement) -> str:
+    if ref.out_bytes and fl.out_bytes:
+        return f"{ref.out_bytes / fl.out_bytes:.1f}x"
+    return "-"
+
+
+def file_bytes(p: Path) -> int:
+    return p.stat().st_size if p.exists() else 0
+
+
+def dir_bytes(p: Path) -> int:
+    return sum(f.stat().st_size for f in walk_files(p))
+
+
+def walk_files(p: Path) -> Iterator[Path]:
+    return (f for f in p.rglob("*") if f.is_file()) if p.exists() else iter(())
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--quick", action="store_true", help="fewer repeats and no slow Metaflow cases (minutes)")
+    p.add_argument(
+        "--only",
+        type=lambda s: [x.strip() for x in s.split(",") if x.strip()],
+        default=list(SECTIONS),
+        help=f"comma-separated sections: {','.join(SECTIONS)}",
+    )
+    p.add_argument("--json", type=Path, help="also write every measurement to this file")
+    p.add_argument("--repeat", type=int, help="runs per case (default 3, or 1 with --quick)")
+    p.add_argument("--slow", action="store_true", help="also run the Metaflow cases that take minutes")
+    p.add_argument("--metaflow-timeout", type=float, default=180, help="seconds before a Metaflow run is cut")
+    p.add_argument("--workers", type=int, default=os.cpu_count() or 2, help="--max-workers for both runs")
+    p.add_argument("--flowc-python", default=str(REPO / ".venv/bin/python"))
+    p.add_argument("--metaflow-python", default=str(WORK / "venv-metaflow/bin/python"))
+    args = p.parse_args(argv)
+    unknown = set(args.only) - set(SECTIONS)
+    if unknown:
+        p.error(f"unknown section(s) {', '.join(sorted(unknown))}; choose from {', '.join(SECTIONS)}")
+    WORK.mkdir(parents=True, exist_ok=True)
+    bench = Bench(args)
+    try:
+        report = bench.run()
+    finally:
+        bench.close()
+    if args.json:
+        args.json.write_text(json.dumps(report, indent=2) + "\n")
+        print(f"wrote {args.json}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
