@@ -89,7 +89,7 @@ class Lowering(StepVisitor[None]):
         self.command = command
         self.smap = flow.step_map
         self.region_key = regions_of(flow)
-        start = flow.walk().__next__().name
+        start = next(flow.walk()).name
         self.regions: dict[RegionKey, Region] = {(): Region(start)}
         # Each step's task payload with run-time tokens, for the limit checks.
         self.commands: dict[str, dict[str, Any]] = {}
