@@ -1,9 +1,10 @@
-"""Real Airflow for the Airflow target's tests, paid for once per test session.
+"""Real Airflow for the Airflow target's tests, paid for once per test session and Airflow version.
 
-Airflow lives in its own virtualenv (`.venv-airflow`, made by .ci/setup.d/30-airflow.sh), so one
-subprocess there (harness.py) imports every compiled DAG and runs the requested ones with
-`dag.test()` on SQLite, then reports JSON. Without that virtualenv the tests skip locally and fail
-in CI (CI=true), where a missing Airflow must never pass silently.
+Each Airflow lives in its own virtualenv (made by .ci/setup.d/30-airflow.sh): Airflow 3 in
+`.venv-airflow`, Airflow 2.10 in `.venv-airflow2`. For each, one subprocess (harness.py) imports every
+compiled DAG and runs the requested ones with `dag.test()` on SQLite, then reports JSON; every e2e test
+runs against both. Without a virtualenv its tests skip locally and fail in CI (CI=true), where a
+missing Airflow must never pass silently.
 """
 
 from __future__ import annotations
@@ -47,16 +48,18 @@ class HostilePodFlow(FlowSpec):
 """
 
 
-def airflow_python() -> Path | None:
-    configured = os.environ.get("FLOWC_AIRFLOW_PYTHON")
-    candidate = Path(configured) if configured else ROOT / ".venv-airflow" / "bin" / "python"
+VENVS = {"airflow3": ".venv-airflow", "airflow2": ".venv-airflow2"}
+
+
+def airflow_python(version: str) -> Path | None:
+    candidate = ROOT / VENVS[version] / "bin" / "python"
     return candidate if candidate.exists() else None
 
 
-def require_airflow() -> Path:
-    python = airflow_python()
+def require_airflow(version: str) -> Path:
+    python = airflow_python(version)
     if python is None:
-        message = "Airflow's virtualenv is missing: run .ci/setup.d/30-airflow.sh"
+        message = f"{VENVS[version]} is missing: run .ci/setup.d/30-airflow.sh"
         if os.environ.get("CI"):
             pytest.fail(message)
         pytest.skip(message)
@@ -78,6 +81,7 @@ class Session:
     runs: dict[str, Run]
     datastore: Path
     log: Path
+    version: str
 
     def run(self, name: str) -> dict[str, Any]:
         return self.result["runs"][name]  # type: ignore[no-any-return]
@@ -121,10 +125,10 @@ def _runs(datastore: Path) -> list[Run]:
     return runs
 
 
-@pytest.fixture(scope="session")
-def airflow(tmp_path_factory: pytest.TempPathFactory) -> Session:
-    python = require_airflow()
-    tmp = tmp_path_factory.mktemp("airflow")
+@pytest.fixture(scope="session", params=sorted(VENVS, reverse=True))
+def airflow(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Session:
+    python = require_airflow(request.param)
+    tmp = tmp_path_factory.mktemp(request.param)
     datastore = tmp / "datastore"
     local_dags, pod_dags = tmp / "dags", tmp / "pod-dags"
     for d in (datastore, local_dags, pod_dags, tmp / "home", tmp / "flows"):
@@ -216,4 +220,4 @@ def airflow(tmp_path_factory: pytest.TempPathFactory) -> Session:
         pytest.fail(f"the Airflow harness failed ({proc.returncode}); log {log}:\n{tail}")
     result = json.loads(result_file.read_text())
     print(f"Airflow {result['airflow_version']} harness log: {log}", file=sys.stderr)
-    return Session(result, {r.name: r for r in runs}, datastore, log)
+    return Session(result, {r.name: r for r in runs}, datastore, log, request.param)

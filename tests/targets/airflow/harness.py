@@ -43,16 +43,15 @@ def _environ(env: dict[str, str]) -> Iterator[None]:
 def _describe(dag: Any) -> dict[str, Any]:
     out = {}
     for task in dag.tasks:
+        # A MappedOperator (Airflow 2 and 3) keeps the operator's class and its partial() arguments.
+        mapped = hasattr(task, "partial_kwargs")
+        cls = task.operator_class if mapped else type(task)
         out[task.task_id] = {
-            "operator": type(task).__name__
-            if not getattr(task, "is_mapped", False)
-            else task.operator_class.__name__
-            if hasattr(task.operator_class, "__name__")
-            else str(task.operator_class),
-            "mapped": bool(getattr(task, "is_mapped", False)),
+            "operator": getattr(cls, "__name__", str(cls)),
+            "mapped": mapped,
             "upstream": sorted(task.upstream_task_ids),
             "trigger_rule": str(getattr(task.trigger_rule, "value", task.trigger_rule)),
-            "retries": task.retries if not getattr(task, "is_mapped", False) else task.partial_kwargs.get("retries"),
+            "retries": task.partial_kwargs.get("retries") if mapped else task.retries,
         }
     return out
 

@@ -22,6 +22,11 @@ def _failed_tasks(run: dict) -> list[str]:
     return sorted(k for k, (state, _) in run["tasks"].items() if state == "failed")
 
 
+def test_the_intended_airflow_version_ran(airflow: Session) -> None:
+    want = {"airflow3": "3.", "airflow2": "2.10."}[airflow.version]
+    assert airflow.result["airflow_version"].startswith(want)
+
+
 def test_every_local_mode_dag_imports_without_errors(airflow: Session) -> None:
     assert airflow.result["import_errors"] == {}
     # every shape and example, plus the renamed linear flow
