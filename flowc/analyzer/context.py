@@ -25,6 +25,14 @@ class Context:
     api: ApiNames
     constants: dict[str, Any]
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    lines: list[str] = field(default_factory=list)
+
+    def mentions(self, node: cst.CSTNode, word: str) -> bool:
+        """Whether the source text of `node` contains `word` (True when unsure)."""
+        r = self.positions.get(node)
+        if r is None or not self.lines:
+            return True
+        return any(word in line for line in self.lines[r.start.line - 1 : r.end.line])
 
     def span(self, node: cst.CSTNode) -> Span:
         r = self.positions.get(node)

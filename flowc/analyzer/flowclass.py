@@ -325,14 +325,30 @@ class _NextFinder(cst.CSTVisitor):
         return False
 
     def visit_Call(self, node: cst.Call) -> None:
-        f = node.func
-        if (
-            isinstance(f, cst.Attribute)
-            and f.attr.value == "next"
-            and isinstance(f.value, cst.Name)
-            and f.value.value == "self"
-        ):
+        if _is_self_next(node):
             self.calls.append((node, self._depth > 0))
+
+
+def _is_self_next(call: cst.Call) -> bool:
+    f = call.func
+    return (
+        isinstance(f, cst.Attribute)
+        and f.attr.value == "next"
+        and isinstance(f.value, cst.Name)
+        and f.value.value == "self"
+    )
+
+
+def _plain_next_call(stmt: cst.BaseStatement) -> cst.Call | None:
+    """The call of a statement line that is exactly `self.next(...)` with plain arguments."""
+    if not (isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1):
+        return None
+    expr = stmt.body[0]
+    if not (isinstance(expr, cst.Expr) and isinstance(expr.value, cst.Call) and _is_self_next(expr.value)):
+        return None
+    # Step references, strings, names or a dict of them hold no other call; anything else is visited.
+    plain = (cst.Attribute, cst.SimpleString, cst.Dict, cst.Name)
+    return expr.value if all(isinstance(a.value, plain) for a in expr.value.args) else None
 
 
 Trans = tuple[Transition, tuple[str, ...], str | None, str | None, tuple[SwitchCase, ...]]
@@ -341,7 +357,13 @@ Trans = tuple[Transition, tuple[str, ...], str | None, str | None, tuple[SwitchC
 def _transition(ctx: Context, fn: cst.FunctionDef, name: str, draft: FlowDraft) -> Trans | None:
     finder = _NextFinder()
     for stmt in fn.body.body if isinstance(fn.body, cst.IndentedBlock) else ():
-        stmt.visit(finder)
+        # Visiting every statement costs more than everything else on large flows; a statement
+        # whose text never says "next" cannot hold a self.next call.
+        direct = _plain_next_call(stmt)
+        if direct is not None:
+            finder.calls.append((direct, False))  # the common case, read without a visit
+        elif ctx.mentions(stmt, "next"):
+            stmt.visit(finder)
     calls = finder.calls
     if name == "end":
         for call, _ in calls:

@@ -139,8 +139,12 @@ def module_constants(module: cst.Module) -> dict[str, Any]:
     assigned: dict[str, int] = {}
     candidates: list[tuple[str, cst.BaseExpression]] = []
     for stmt in module.body:
+        if isinstance(stmt, (cst.ClassDef, cst.FunctionDef)):
+            # Only the name is bound here; walking the body (a whole flow class) would be wasted.
+            assigned[stmt.name.value] = assigned.get(stmt.name.value, 0) + 2
+            continue
         if not isinstance(stmt, cst.SimpleStatementLine):
-            # Names bound inside if/for/with/def at module level are not constants.
+            # Names bound inside if/for/with/try at module level are not constants.
             for name in _bound_names(stmt):
                 assigned[name] = assigned.get(name, 0) + 2
             continue
