@@ -4,11 +4,6 @@ from __future__ import annotations
 
 import datetime
 import json
-import logging
-import os
-import subprocess
-import sys
-import threading
 
 import pendulum
 
