@@ -25,6 +25,10 @@ class TargetOption:
     choices: tuple[str, ...] | None = None
     # Converts the command-line string; the default is kept as given.
     type: Callable[[str], Any] = str
+    # A required option without a value is a usage error of `flowc compile`/`deploy`; `flowc check
+    # --target` uses `placeholder` instead, since checking a flow needs no real deployment settings.
+    required: bool = False
+    placeholder: Any = None
 
     @property
     def dest(self) -> str:

@@ -104,6 +104,27 @@ def target_options(target: Any, args: argparse.Namespace, flow_path: str) -> dic
     return opts
 
 
+def missing_required(target: Any, opts: dict[str, Any]) -> list[str]:
+    """Usage errors for required options that have no value, naming both ways to give one."""
+    out = []
+    for o in target.options():
+        if getattr(o, "required", False) and opts.get(o.dest) in (None, ""):
+            out.append(
+                f"the {target.name} target needs --{o.name} ({o.help}), or `{o.name} = ...` under "
+                f"[tool.flowc.{target.name}] in pyproject.toml"
+            )
+    return out
+
+
+def with_placeholders(target: Any, opts: dict[str, Any]) -> dict[str, Any]:
+    """Options for checking only: required options without a value take the target's placeholder."""
+    filled = dict(opts)
+    for o in target.options():
+        if getattr(o, "required", False) and filled.get(o.dest) in (None, "") and o.placeholder is not None:
+            filled[o.dest] = o.placeholder
+    return filled
+
+
 def load_config(flow_path: Path) -> dict[str, dict[str, Any]]:
     """`[tool.flowc.<target>]` tables from the nearest pyproject.toml, or `[<target>]` tables of a
     flowc.toml, searched from the flow's folder upwards. Targets' options take their defaults there."""

@@ -6,7 +6,13 @@ import argparse
 import sys
 from pathlib import Path
 
-from flowc.commands._common import print_diagnostics, python_files, resolve_target, target_options
+from flowc.commands._common import (
+    print_diagnostics,
+    python_files,
+    resolve_target,
+    target_options,
+    with_placeholders,
+)
 from flowc.diagnostics import Diagnostic, Severity
 
 HELP = "check flows for mistakes (files or folders); exit 1 if any error is found"
@@ -62,7 +68,7 @@ def run(args: argparse.Namespace) -> int:
         diags.extend(a.diagnostics)
         if target is not None and a.ok:
             for flow in a.flows:
-                opts = target_options(target, args, str(f))
+                opts = with_placeholders(target, target_options(target, args, str(f)))
                 result = target.compile(flow, opts)
                 diags.extend(result.diagnostics)
                 validate = getattr(target, "validate", None)

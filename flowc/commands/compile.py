@@ -6,7 +6,13 @@ import argparse
 import sys
 from pathlib import Path
 
-from flowc.commands._common import print_diagnostics, resolve_target, target_options, write_files
+from flowc.commands._common import (
+    missing_required,
+    print_diagnostics,
+    resolve_target,
+    target_options,
+    write_files,
+)
 from flowc.diagnostics import Severity
 
 HELP = "compile a flow for a target (step-functions, argo, airflow, ir, or a plugin)"
@@ -28,11 +34,17 @@ def compile_for(args: argparse.Namespace) -> tuple[int, object, object, object]:
     if isinstance(target, str):
         print(f"flowc {args.command}: {target}", file=sys.stderr)
         return 2, None, None, None
+    opts = target_options(target, args, args.path)
+    missing = missing_required(target, opts)
+    if missing:
+        for m in missing:
+            print(f"flowc {args.command}: {m}", file=sys.stderr)
+        return 2, target, None, None
     a = analyze(args.path, args.flow)
     if a.flow is None:
         print_diagnostics(a.diagnostics, {a.file: a.source})
         return 1, target, None, None
-    result = target.compile(a.flow, target_options(target, args, args.path))
+    result = target.compile(a.flow, opts)
     diags = a.diagnostics + list(result.diagnostics)
     print_diagnostics(diags, {a.file: a.source})
     if any(d.severity is Severity.ERROR for d in diags):

@@ -23,6 +23,8 @@ OPTIONS: tuple[TargetOption, ...] = (
         "datastore",
         "the datastore root every task uses, s3://bucket/prefix (a local path only works when every "
         "pod mounts it at that path)",
+        required=True,
+        placeholder="s3://flowc-check/datastore",
     ),
     TargetOption(
         "image",

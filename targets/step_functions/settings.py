@@ -23,7 +23,12 @@ OPTIONS: tuple[TargetOption, ...] = (
         default="batch",
         choices=MODES,
     ),
-    TargetOption("datastore", "the S3 datastore root every task uses, s3://bucket/prefix (required)"),
+    TargetOption(
+        "datastore",
+        "the S3 datastore root every task uses, s3://bucket/prefix",
+        required=True,
+        placeholder="s3://flowc-check/datastore",
+    ),
     TargetOption("batch-job-queue", "AWS Batch job queue (batch mode)", default="flowc"),
     TargetOption("batch-job-definition", "AWS Batch job definition (batch mode)", default="flowc"),
     TargetOption("queue-url", "SQS queue URL that `flowc worker` polls (worker mode)"),

@@ -215,3 +215,14 @@ def test_target_options_come_from_pyproject_and_flags_win(tmp_path: Path) -> Non
     assert opts == {"data_store": "s3://b/p", "count": 5}
     (tmp_path / "flows" / "flowc.toml").write_text('[fake]\ndata-store = "s3://other"\n')
     assert load_config(flow) == {"fake": {"data-store": "s3://other"}}
+
+
+def test_missing_required_target_option_is_a_usage_error_naming_both_ways(capsys) -> None:
+    code, _, err = run(capsys, "compile", str(SHAPES / "linear.py"), "-t", "argo", "--stdout")
+    assert code == 2
+    assert "needs --datastore" in err and "[tool.flowc.argo]" in err
+
+
+def test_check_with_a_target_needs_no_deployment_settings(capsys) -> None:
+    code, _, err = run(capsys, "check", str(SHAPES), "-t", "step-functions")
+    assert code == 0, err
