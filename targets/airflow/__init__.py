@@ -58,6 +58,8 @@ class AirflowTarget:
             TargetOption(
                 "datastore",
                 "where tasks keep artifacts: s3://bucket/prefix, or an absolute folder the workers share (local mode)",
+                required=True,
+                placeholder="s3://flowc-check/datastore",
             ),
             TargetOption("image", "container image for steps without @image (kubernetes mode)"),
             TargetOption("namespace", "Kubernetes namespace of the task pods", default="default"),
