@@ -61,7 +61,12 @@ class AirflowTarget:
                 required=True,
                 placeholder="s3://flowc-check/datastore",
             ),
-            TargetOption("image", "container image for steps without @image (kubernetes mode)"),
+            TargetOption(
+                "image",
+                "container image for steps without @image (kubernetes mode); it must have flowc and the "
+                "flow's dependencies",
+                default="flowc:latest",
+            ),
             TargetOption("namespace", "Kubernetes namespace of the task pods", default="default"),
             TargetOption("service-account", "Kubernetes service account of the task pods"),
         )

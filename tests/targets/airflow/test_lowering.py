@@ -55,7 +55,7 @@ def test_foreach_join_also_waits_for_the_fanout_so_an_empty_foreach_still_joins(
 
 
 def test_kubernetes_mode_without_an_image_is_reported_per_step() -> None:
-    messages = _messages(SHAPES / "linear.py", mode="kubernetes")
+    messages = _messages(SHAPES / "linear.py", mode="kubernetes", image="")
     assert any("FC501" in m and "'start' has no container image" in m for m in messages)
 
 
