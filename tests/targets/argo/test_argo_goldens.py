@@ -6,13 +6,12 @@ in the manifests hashes the examples folder, so editing any example changes ever
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 
 from flowc.compiler import compile_flow
-from tests.conftest import ROOT, example_files
+from tests.conftest import ROOT, assert_golden, example_files
 
 GOLDEN = ROOT / "tests" / "golden" / "argo"
 OPTIONS = {"datastore": "s3://flowc-examples/datastore", "image": "registry.example/flowc:1"}
@@ -24,11 +23,4 @@ def test_example_compiles_to_its_golden_manifests(path: Path, version: str) -> N
     result = compile_flow(path, "argo", {**OPTIONS, "argo_version": version})
     assert result.ok, [d.message for d in result.diagnostics]
     folder = GOLDEN / f"{path.stem}.argo-{version}"
-    if os.environ.get("FLOWC_REGENERATE") == "1":
-        folder.mkdir(parents=True, exist_ok=True)
-        for old in folder.iterdir():
-            old.unlink()
-        for f in result.files:
-            (folder / f.path).write_text(f.content)
-    expected = {p.name: p.read_text() for p in sorted(folder.iterdir())} if folder.is_dir() else {}
-    assert {f.path: f.content for f in result.files} == expected, "regenerate with FLOWC_REGENERATE=1"
+    assert_golden(folder, result.files)

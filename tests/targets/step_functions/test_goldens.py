@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
+
+from tests.conftest import assert_golden
 
 from .helpers import BATCH, EXAMPLES, ROOT, WORKER, compile_sf
 
@@ -18,11 +19,4 @@ def test_example_compiles_to_its_golden_files(path: Path, mode: str) -> None:
     result = compile_sf(path, **(BATCH if mode == "batch" else WORKER))
     assert result.ok, [d.message for d in result.diagnostics]
     folder = GOLDEN / f"{path.stem}.{mode}"
-    if os.environ.get("FLOWC_REGENERATE") == "1":
-        folder.mkdir(parents=True, exist_ok=True)
-        for old in folder.iterdir():
-            old.unlink()
-        for f in result.files:
-            (folder / f.path).write_text(f.content)
-    expected = {p.name: p.read_text() for p in sorted(folder.iterdir())} if folder.is_dir() else {}
-    assert {f.path: f.content for f in result.files} == expected, "regenerate with FLOWC_REGENERATE=1"
+    assert_golden(folder, result.files)
