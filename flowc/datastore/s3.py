@@ -56,6 +56,16 @@ class S3Storage:
             raise
         return True
 
+    def list_dirs(self, prefix: str) -> list[str]:
+        """The names of the "folders" directly under `prefix`: one delimited listing, not every key."""
+        inner = prefix.strip("/")
+        full = self._key(f"{inner}/" if inner else "")
+        names: list[str] = []
+        pages = self.client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=full, Delimiter="/")
+        for page in pages:
+            names.extend(p["Prefix"][len(full) :].rstrip("/") for p in page.get("CommonPrefixes", []))
+        return sorted(names)
+
     def list(self, prefix: str) -> list[str]:
         full = self._key(prefix)
         strip = len(self.prefix) + 1 if self.prefix else 0

@@ -29,6 +29,8 @@ class Storage(Protocol):
 
     def exists(self, key: str) -> bool: ...
 
+    def list_dirs(self, prefix: str) -> list[str]: ...
+
     def list(self, prefix: str) -> list[str]: ...
 
     def url(self, key: str) -> str: ...
@@ -64,6 +66,13 @@ class LocalStorage:
 
     def exists(self, key: str) -> bool:
         return self._file(key).is_file()
+
+    def list_dirs(self, prefix: str) -> list[str]:
+        """The names of the folders directly under `prefix` (hidden ones skipped), without listing their files."""
+        base = self._file(prefix.strip("/")) if prefix.strip("/") else self.path
+        if not base.is_dir():
+            return []
+        return sorted(p.name for p in base.iterdir() if p.is_dir() and not p.name.startswith("."))
 
     def list(self, prefix: str) -> list[str]:
         base = self._file(prefix.rstrip("/")) if prefix else self.path
