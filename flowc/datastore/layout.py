@@ -24,8 +24,16 @@ def index_part(index: str) -> str:
     return index if index else NO_INDEX
 
 
+def runs_prefix(flow: str) -> str:
+    return f"{flow}/runs"
+
+
 def run_prefix(flow: str, run_id: str) -> str:
-    return f"{flow}/runs/{run_id}"
+    return f"{runs_prefix(flow)}/{run_id}"
+
+
+def steps_prefix(flow: str, run_id: str) -> str:
+    return f"{run_prefix(flow, run_id)}/steps"
 
 
 def run_meta_key(flow: str, run_id: str) -> str:
@@ -33,11 +41,23 @@ def run_meta_key(flow: str, run_id: str) -> str:
 
 
 def task_prefix(flow: str, run_id: str, step: str, index: str = "") -> str:
-    return f"{run_prefix(flow, run_id)}/steps/{step}/{index_part(index)}"
+    return f"{steps_prefix(flow, run_id)}/{step}/{index_part(index)}"
 
 
 def manifest_key(flow: str, run_id: str, step: str, index: str = "") -> str:
     return f"{task_prefix(flow, run_id, step, index)}/manifest.json"
+
+
+def task_of_manifest_key(flow: str, run_id: str, key: str) -> tuple[str, str] | None:
+    """The inverse of `manifest_key`: `(step, index)` of a run's manifest key, None for any other key."""
+    head = f"{steps_prefix(flow, run_id)}/"
+    if not key.startswith(head) or not key.endswith("/manifest.json"):
+        return None
+    parts = key[len(head) : -len("/manifest.json")].split("/")
+    if len(parts) != 2 or not all(parts):
+        return None
+    step, part = parts
+    return step, "" if part == NO_INDEX else part
 
 
 def output_key(flow: str, run_id: str, step: str, index: str = "") -> str:

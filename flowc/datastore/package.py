@@ -121,6 +121,18 @@ def build_code_package(flow: Flow, flow_path: str | os.PathLike[str]) -> CodePac
     return CodePackage(id=code_id(members), data=pack(members), files=tuple(sorted(members)))
 
 
+def read_member(data: bytes, name: str) -> bytes:
+    """One file of a code package, read in memory (`flow.json`, `meta.json`, `code/...`)."""
+    with tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as tar:
+        try:
+            src = tar.extractfile(name)
+        except KeyError:
+            raise KeyError(f"code package has no member {name!r}") from None
+        if src is None:
+            raise KeyError(f"code package member {name!r} is not a plain file")
+        return src.read()
+
+
 def extract(data: bytes, dest: str | os.PathLike[str]) -> None:
     """Unpack a code package into `dest`, refusing members that would land outside it."""
     target = Path(dest).resolve()

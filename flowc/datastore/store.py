@@ -108,6 +108,11 @@ class FlowDatastore:
             self.storage.put(layout.foreach_items_key(self.flow, run_id, step, index), items)
         self.storage.put(layout.manifest_key(self.flow, run_id, step, index), dumps_json(dict(manifest)))
 
+    def completed_tasks(self, run_id: str) -> list[tuple[str, str]]:
+        """`(step, index)` of every task of the run that has a manifest, from one listing of the run."""
+        keys = self.storage.list(f"{layout.steps_prefix(self.flow, run_id)}/")
+        return [t for t in (layout.task_of_manifest_key(self.flow, run_id, k) for k in keys) if t is not None]
+
     def task_artifacts(self, run_id: str, step: str, index: str = "") -> dict[str, Any]:
         """Every artifact of a completed task, loaded: for tests, notebooks and reports."""
         manifest = self.read_manifest(run_id, step, index)
@@ -116,6 +121,10 @@ class FlowDatastore:
         return {name: self.load_value(ref["sha"]) for name, ref in sorted(manifest["artifacts"].items())}
 
     # -- runs and code ---------------------------------------------------------------------------
+
+    def run_ids(self) -> list[str]:
+        """The ids of every run with anything in the datastore (run metadata, tasks or logs), sorted."""
+        return self.storage.list_dirs(layout.runs_prefix(self.flow))
 
     def write_run_meta(self, run_id: str, meta: Mapping[str, Any]) -> None:
         self.storage.put(layout.run_meta_key(self.flow, run_id), dumps_json(dict(meta)))
