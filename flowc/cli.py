@@ -21,6 +21,8 @@ COMMANDS = (
     "deploy",
     "trigger",
     "run",
+    "runs",
+    "artifacts",
     "step",
     "worker",
     "package",
