@@ -6,6 +6,7 @@ import argparse
 import os
 import re
 import secrets
+import shlex
 import sys
 import time
 from pathlib import Path
@@ -155,4 +156,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"flowc run: run {run_id} failed after {result.tasks_done} tasks in {result.seconds:.2f}s", file=err)
         return 1
     print(f"flowc run: run {run_id} succeeded: {result.tasks_done} tasks in {result.seconds:.2f}s", file=out)
+    where = (f" --flow {args.flow}" if args.flow else "") + (
+        f" --datastore {shlex.quote(args.datastore)}" if args.datastore != ".flowc" else ""
+    )
+    print(f"  results: flowc artifacts {shlex.quote(args.path)} --run {run_id}{where}", file=out)
     return 0
