@@ -464,7 +464,19 @@ batch.create_job_queue(jobQueueName="bench", state="ENABLED", priority=1,
             key = f"check {flow}"
             fl = self._flowc_check(key, [str(self.flow("flowc", flow))], rep)
             mf = self._mf_check(key, flow, rep)
-            rows.append([label, fl.cell(), mf.cell(), ratio(mf, fl), fmt_rss(fl), fmt_rss(mf)])
+            lint = self._mf_check_pylint(key, flow) if flow in ("linear_5", "linear_500") else None
+            rows.append(
+                [
+                    label,
+                    fl.cell(),
+                    mf.cell(),
+                    ratio(mf, fl),
+                    lint.cell() if lint else "-",
+                    ratio(lint, fl),
+                    fmt_rss(fl),
+                    fmt_rss(mf),
+                ]
+            )
         # The repository: one flowc process over the folder against one Metaflow process per file,
         # which is what a CI job or a pre-commit hook has to do with Metaflow.
         repo = genflows.REPO_DIR
@@ -485,12 +497,30 @@ batch.create_job_queue(jobQueueName="bench", state="ENABLED", priority=1,
             )
             (mf,) = self.measure([case])
         rows.append(
-            [f"repository of {len(mf_files)} flows", fl.cell(), mf.cell(), ratio(mf, fl), fmt_rss(fl), fmt_rss(mf)]
+            [
+                f"repository of {len(mf_files)} flows",
+                fl.cell(),
+                mf.cell(),
+                ratio(mf, fl),
+                "-",
+                "-",
+                fmt_rss(fl),
+                fmt_rss(mf),
+            ]
         )
         self.tables.append(
             table(
-                "check: `flowc check` vs `python flow.py check`",
-                ["flow", "flowc", "Metaflow", "Metaflow ÷ flowc", "flowc peak RSS", "Metaflow peak RSS"],
+                "check: `flowc check` vs `python flow.py check` (Metaflow without pylint, and with it)",
+                [
+                    "flow",
+                    "flowc",
+                    "Metaflow",
+                    "Metaflow ÷ flowc",
+                    "Metaflow + pylint",
+                    "(+ pylint) ÷ flowc",
+                    "flowc peak RSS",
+                    "Metaflow peak RSS",
+                ],
                 rows,
             )
         )
@@ -510,6 +540,16 @@ batch.create_job_queue(jobQueueName="bench", state="ENABLED", priority=1,
             # machine on every run; --slow runs it with --metaflow-timeout.
             return self.unavailable(key, "metaflow", "skipped (> 600 s when measured; --slow runs it)")
         (m,) = self.measure([self.mf_case(key, flow, ["check"], repeat=rep)])
+        return m
+
+    def _mf_check_pylint(self, key: str, flow: str) -> Measurement | None:
+        """Metaflow's check as it runs wherever pylint is installed (Metaflow then lints the flow)."""
+        site = WORK / "site-pylint"
+        if self.mf_version is None or not site.exists():
+            return None
+        case = self.mf_case(key + " +pylint", flow, ["check"])
+        case.env = {**case.env, "PYTHONPATH": str(site)}
+        (m,) = self.measure([case])
         return m
 
     def section_compile(self) -> None:

@@ -4,7 +4,8 @@
 # (/work/main/.venv by default, or --flowc-python PATH).
 #
 # Also installs numpy into benchmarks/.work/site-flowc (a `pip --target` folder that bench.py puts on
-# PYTHONPATH for the artifact benchmark only), so flowc's venv is left exactly as its tests expect.
+# PYTHONPATH for the artifact benchmark only), so flowc's venv is left exactly as its tests expect, and
+# pylint into benchmarks/.work/site-pylint (for Metaflow's check with pylint, see below).
 #
 #   bash benchmarks/setup.sh [--flowc-python PATH]
 set -euo pipefail
@@ -15,6 +16,7 @@ WORK="$BENCH_DIR/.work"
 # Pinned so that numbers from different days compare the same Metaflow.
 METAFLOW_VERSION=2.19.39
 NUMPY_SPEC='numpy>=1.26,<3'
+PYLINT_VERSION=4.1.4
 
 FLOWC_PYTHON="$BENCH_DIR/../.venv/bin/python"
 while [ $# -gt 0 ]; do
@@ -45,11 +47,18 @@ fi
 # kubernetes: Metaflow's Argo and Airflow commands import it.
 "$MF_VENV/bin/python" -m pip install --quiet "metaflow==$METAFLOW_VERSION" boto3 kubernetes
 
+# pylint beside (not inside) Metaflow's venv: `python flow.py check` runs pylint whenever it can import
+# it, so bench.py times Metaflow's check both ways, with this folder on PYTHONPATH and without.
+if ! PYTHONPATH="$WORK/site-pylint" "$MF_VENV/bin/python" -c 'import pylint' 2>/dev/null; then
+  "$MF_VENV/bin/python" -m pip install --quiet --target "$WORK/site-pylint" "pylint==$PYLINT_VERSION"
+fi
+
 # numpy for the artifact benchmark, outside flowc's venv.
 if ! PYTHONPATH="$WORK/site-flowc" "$FLOWC_PYTHON" -c 'import numpy' 2>/dev/null; then
   "$FLOWC_PYTHON" -m pip install --quiet --target "$WORK/site-flowc" "$NUMPY_SPEC"
 fi
 
 echo "metaflow: $("$MF_VENV/bin/python" -c 'import metaflow; print(metaflow.__version__)') in $MF_VENV"
-echo "flowc:    $FLOWC_PYTHON"
+echo "flowc:    $(cd "$(dirname "$FLOWC_PYTHON")" && pwd)/$(basename "$FLOWC_PYTHON")"
+echo "pylint:   $(PYTHONPATH="$WORK/site-pylint" "$MF_VENV/bin/python" -c 'import pylint; print(pylint.__version__)') (for Metaflow's check)"
 echo "numpy:    $(PYTHONPATH="$WORK/site-flowc" "$FLOWC_PYTHON" -c 'import numpy; print(numpy.__version__)')"
