@@ -23,7 +23,10 @@ from typing import Any
 
 ARGO_PREFIX = "io.argoproj.workflow.v1alpha1."
 INT_OR_STRING = {"anyOf": [{"type": "string"}, {"type": "integer"}]}
-INSTALL_HINT = "install flowc[argo] (Hera and jsonschema) to check the manifests against Argo's schema"
+INSTALL_HINT = (
+    "Hera or jsonschema cannot be imported (they are dependencies of flowc: reinstall it), so the "
+    "manifests were not checked against Argo's schema"
+)
 
 
 def _nodes(value: Any) -> Iterator[dict[str, Any]]:

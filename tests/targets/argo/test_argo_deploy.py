@@ -108,7 +108,6 @@ def test_check_command_runs_the_argo_validation(capsys: pytest.CaptureFixture[st
 
 
 def test_validate_reports_broken_manifests_as_fc502() -> None:
-    pytest.importorskip("hera", reason="Hera (flowc[argo]) is not installed")
     flow = load_flow(EXAMPLES / "grid_evaluation.py")
     result = compile_argo(flow)
     assert ArgoTarget().validate(flow, result) == []

@@ -148,14 +148,12 @@ def test_cron_workflow_must_refer_to_the_template() -> None:
 
 @pytest.mark.parametrize("path", FLOWS, ids=lambda p: p.name)
 def test_installed_schema_accepts_every_flow(path: Path) -> None:
-    pytest.importorskip("hera", reason="Hera (flowc[argo]) is not installed")
     for version in ("3.5", "4"):
         found, missing = schema.check_installed(manifests(load_flow(path), argo_version=version))
         assert (found, missing) == ([], None)
 
 
 def test_installed_schema_rejects_a_misspelt_field() -> None:
-    pytest.importorskip("hera", reason="Hera (flowc[argo]) is not installed")
     docs = manifests(load_flow(LINEAR))
     docs[0]["spec"]["templates"][-1]["container"]["comand"] = ["x"]
     found, _ = schema.check_installed(docs)
@@ -174,7 +172,6 @@ NEWER_THAN_HERA = {
 
 
 def test_installed_schema_accepts_upstream_examples_but_the_newest_fields() -> None:
-    pytest.importorskip("hera", reason="Hera (flowc[argo]) is not installed")
     rejected = {}
     for name, doc in upstream_documents():
         errs, _ = schema.check_installed([doc])
