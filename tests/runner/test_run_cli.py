@@ -74,7 +74,8 @@ def test_progress_starts_with_the_run_id_and_summarises_fanouts(tmp_path):
     assert any(line.endswith("start                    foreach: 4 tasks") for line in lines)
     assert any("foreach: 4/4 done" in line for line in lines)
     assert "\x1b[" not in proc.stdout  # plain when not a terminal
-    assert lines[-1].startswith("flowc run: run t1 succeeded: 7 tasks")
+    assert lines[-2].startswith("flowc run: run t1 succeeded: 7 tasks")
+    assert lines[-1].startswith("  results: flowc artifacts ")  # how to look at them (tests/client checks it)
 
 
 def test_a_failure_reports_the_error_and_the_log(tmp_path):
