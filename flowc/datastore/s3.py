@@ -67,7 +67,9 @@ class S3Storage:
         return sorted(names)
 
     def list(self, prefix: str) -> list[str]:
-        full = self._key(prefix)
+        # A prefix names a folder, as on the local backend: "F/runs" must not match "F/runsx/...".
+        inner = prefix.strip("/")
+        full = self._key(f"{inner}/" if inner else "")
         strip = len(self.prefix) + 1 if self.prefix else 0
         keys: list[str] = []
         for page in self.client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=full):

@@ -1,6 +1,6 @@
 """Real runs for the client's tests: `flowc run` on the standard shapes into a temporary datastore.
 
-The S3 fixtures (moto's server on loopback, a fresh bucket per test) are the datastore tests' own.
+The S3 fixtures (moto's server on loopback, a fresh bucket per test) are in tests/conftest.py.
 """
 
 from __future__ import annotations
@@ -12,9 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.datastore.conftest import s3_bucket, s3_endpoint
-
-__all__ = ["flowc", "runs_root", "s3_bucket", "s3_endpoint"]
+__all__ = ["flowc", "runs_root"]
 
 SHAPES = Path(__file__).parents[1] / "shapes"
 
