@@ -64,11 +64,12 @@ def run_case(root: Path, values: list[Any], repeat: int) -> dict[str, Any]:
     nbytes = sum(len(pickle.dumps(v, protocol=pickle.HIGHEST_PROTOCOL)) for v in values)
     samples: dict[str, list[float]] = {"direct_write": [], "direct_read": [], "flowc_write": [], "flowc_read": []}
 
+    # Folders are deleted only after the last repeat: deleting 10,000 files makes ext4 journal work
+    # that would land on the next timed write.
     def direct(r: int) -> None:
         d = root / f"direct-{r}"
         samples["direct_write"].append(timed(lambda: direct_write(d, values))[0])
         samples["direct_read"].append(timed(lambda: direct_read(d, len(values)))[0])
-        shutil.rmtree(d)
 
     def flowc(r: int) -> None:
         folder = str(root / f"flowc-{r}")
@@ -78,12 +79,12 @@ def run_case(root: Path, values: list[Any], repeat: int) -> dict[str, Any]:
         samples["flowc_write"].append(secs)
         reader = FlowDatastore.open(folder, "BenchFlow")
         samples["flowc_read"].append(timed(lambda: [reader.load_value(s) for s in shas])[0])
-        shutil.rmtree(folder)
 
     for r in range(repeat):
         # Alternate which goes first, so a warming file system cache favours neither.
         for fn in (direct, flowc) if r % 2 == 0 else (flowc, direct):
             fn(r)
+    shutil.rmtree(root)
     return {
         "count": len(values),
         "bytes": nbytes,
