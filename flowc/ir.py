@@ -298,6 +298,10 @@ class Flow:
     def to_dict(self) -> dict[str, Any]:
         d = _to_data(self)
         d["ir_version"] = IR_VERSION
+        # The one-word kind is derived, but readers of the JSON should not have to derive it;
+        # from_dict ignores it.
+        for step, data in zip(self.steps, d["steps"], strict=True):
+            data["kind"] = step.kind.value
         return d
 
     def to_json(self, indent: int | None = 2) -> str:

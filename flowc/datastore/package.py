@@ -21,7 +21,8 @@ import io
 import json
 import os
 import tarfile
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
+from functools import cached_property
 from pathlib import Path
 
 from flowc.ir import Flow
@@ -35,9 +36,17 @@ _SKIP_DIRS = frozenset({"__pycache__", "node_modules", "site-packages", "venv", 
 @dataclass(frozen=True)
 class CodePackage:
     id: str
-    data: bytes
-    # The archive members, sorted: what the id was computed from.
-    files: tuple[str, ...]
+    members: dict[str, bytes] = field(repr=False, compare=False)
+
+    @property
+    def files(self) -> tuple[str, ...]:
+        """The archive members, sorted: what the id was computed from."""
+        return tuple(sorted(self.members))
+
+    @cached_property
+    def data(self) -> bytes:
+        # Packed on first use: compiling needs only the id, deploying and running need the bytes.
+        return pack(self.members)
 
 
 def _source_files(root: Path) -> list[Path]:
@@ -78,7 +87,7 @@ def package_members(flow: Flow, flow_path: str | os.PathLike[str]) -> dict[str, 
     rel = path.name
     packaged = replace(flow, file=rel)
     members: dict[str, bytes] = {
-        "flow.json": packaged.to_json().encode(),
+        "flow.json": packaged.to_json(indent=None).encode(),
         "meta.json": json.dumps({"flow_file": rel, "format": PACKAGE_FORMAT}, sort_keys=True).encode(),
     }
     for f in [path, *_source_files(root), *_include_defaults(flow, root)]:
@@ -118,7 +127,7 @@ def pack(members: dict[str, bytes]) -> bytes:
 def build_code_package(flow: Flow, flow_path: str | os.PathLike[str]) -> CodePackage:
     """The code package of `flow`, whose source is `flow_path`. Same inputs, same bytes and id."""
     members = package_members(flow, flow_path)
-    return CodePackage(id=code_id(members), data=pack(members), files=tuple(sorted(members)))
+    return CodePackage(id=code_id(members), members=members)
 
 
 def read_member(data: bytes, name: str) -> bytes:
