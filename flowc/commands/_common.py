@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import sys
 import tempfile
@@ -39,6 +40,14 @@ def print_diagnostics(
         print(f"flowc: {', '.join(parts)}", file=stream)
 
 
+@functools.lru_cache(maxsize=1)
+def registry() -> Any:
+    """The registry for this process: built-ins and plugins, entry points read once."""
+    from flowc.target_api import default_registry
+
+    return default_registry()
+
+
 def peek_target(argv: Sequence[str]) -> str | None:
     """The value of --target/-t in argv, before the full parser (which depends on it) exists."""
     for i, a in enumerate(argv):
@@ -53,9 +62,9 @@ def add_target_options(parser: argparse.ArgumentParser, target_name: str | None)
     """Add the chosen target's own options as flags. Returns an error message for a bad target."""
     if target_name is None:
         return None
-    from flowc.target_api import TargetLoadError, default_registry
+    from flowc.target_api import TargetLoadError
 
-    reg = default_registry()
+    reg = registry()
     if target_name not in reg.names():
         return None  # reported in run(), with the list of valid names
     try:
@@ -77,9 +86,9 @@ def add_target_options(parser: argparse.ArgumentParser, target_name: str | None)
 
 def resolve_target(name: str) -> Any:
     """The target object, or an error string for unknown or broken targets."""
-    from flowc.target_api import TargetLoadError, default_registry
+    from flowc.target_api import TargetLoadError
 
-    reg = default_registry()
+    reg = registry()
     names = reg.names()
     if name not in names:
         return f"unknown target '{name}'; valid targets: {', '.join(names)}"

@@ -20,9 +20,10 @@ def add_deploy_arguments(p: argparse.ArgumentParser, target_name: str | None, at
     """Add the deploy (or trigger) module's own flags for the chosen target."""
     if not target_name:
         return
-    from flowc.target_api import TargetLoadError, default_registry
+    from flowc.commands._common import registry
+    from flowc.target_api import TargetLoadError
 
-    reg = default_registry()
+    reg = registry()
     if target_name not in reg.names():
         return
     try:
