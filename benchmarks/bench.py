@@ -131,6 +131,7 @@ class Measurement:
     status: str = "ok"  # ok | failed | timeout | n/a
     note: str = ""
     out_bytes: int | None = None
+    compact_bytes: int | None = None  # the output as compact JSON, what the 1 MB limits count
     timeout: float | None = None
 
     @property
@@ -207,6 +208,7 @@ class Case:
     timeout: float
     stdout_name: str | None = None  # capture stdout into scratch/<name> (the output to size)
     size: Callable[[Path], int] | None = None
+    compact: Callable[[Path], int | None] | None = None
     repeat: int | None = None
 
 
@@ -426,6 +428,8 @@ batch.create_job_queue(jobQueueName="bench", state="ENABLED", priority=1,
             m.times.append(total)
             if c.size is not None:
                 m.out_bytes = c.size(scratch)
+            if c.compact is not None:
+                m.compact_bytes = c.compact(scratch)
             print(f"  {c.tool:<8} {c.key:<40} {fmt_s(total):>8}  {rss / 1024:6.0f} MB", flush=True)
         finally:
             shutil.rmtree(scratch, ignore_errors=True)
@@ -584,6 +588,8 @@ batch.create_job_queue(jobQueueName="bench", state="ENABLED", priority=1,
                         fmt_bytes(mf.out_bytes) if mf.ok else mf.cell(),
                         per_step(mf.out_bytes, steps) if mf.ok else "-",
                         size_ratio(mf, fl),
+                        fmt_bytes(fl.compact_bytes),
+                        fmt_bytes(mf.compact_bytes),
                     ]
                 )
         self.tables.append(
@@ -595,8 +601,19 @@ batch.create_job_queue(jobQueueName="bench", state="ENABLED", priority=1,
         )
         self.tables.append(
             table(
-                "compile output size (all files flowc writes; Metaflow's JSON or DAG file as it prints it)",
-                ["target", "flow", "flowc", "flowc per step", "Metaflow", "Metaflow per step", "Metaflow ÷ flowc"],
+                "compile output size (all files flowc writes; Metaflow's JSON or DAG file as it prints it; "
+                "then the state machine or WorkflowTemplate alone as compact JSON, what the 1 MB limits count)",
+                [
+                    "target",
+                    "flow",
+                    "flowc",
+                    "flowc per step",
+                    "Metaflow",
+                    "Metaflow per step",
+                    "Metaflow ÷ flowc",
+                    "flowc compact",
+                    "Metaflow compact",
+                ],
                 size_rows,
             )
         )
@@ -626,6 +643,7 @@ batch.create_job_queue(jobQueueName="bench", state="ENABLED", priority=1,
                         *FLOWC_TARGET_ARGS[target],
                     ],
                     size=lambda d: dir_bytes(d / "out"),
+                    compact=lambda d: compact_json_bytes(flowc_definitions(target, d / "out")),
                     repeat=rep,
                 )
             ]
@@ -656,6 +674,7 @@ batch.create_job_queue(jobQueueName="bench", state="ENABLED", priority=1,
                     s3=True,
                     stdout_name="out.json" if to_stdout else None,
                     size=(lambda d: file_bytes(d / "out.json")) if to_stdout else (lambda d: file_bytes(d / "out.py")),
+                    compact=(lambda d: compact_json_bytes([d / "out.json"])) if to_stdout else None,
                     repeat=mf_rep,
                     timeout=self.args.metaflow_timeout * (3 if target == "step-functions" else 1),
                 )
@@ -939,6 +958,32 @@ def size_ratio(ref: Measurement, fl: Measurement) -> str:
     if ref.out_bytes and fl.out_bytes:
         return f"{ref.out_bytes / fl.out_bytes:.1f}x"
     return "-"
+
+
+def flowc_definitions(target: str, out: Path) -> list[Path]:
+    """The files of flowc's output that a size limit applies to (not deploy settings, not a schedule)."""
+    pattern = {"step-functions": "*.asl.json", "argo": "*.workflow-template.yaml"}.get(target)
+    return sorted(out.glob(pattern)) if pattern and out.exists() else []
+
+
+def compact_json_bytes(paths: list[Path]) -> int | None:
+    """The documents' size as compact JSON: what Step Functions receives as the definition and what a
+    Kubernetes API server stores, so what their 1 MB limits count, whatever indentation a file has."""
+    total = 0
+    for p in paths:
+        if not p.exists():
+            return None
+        text = p.read_text()
+        if p.suffix == ".json":
+            docs = [json.loads(text)]
+        else:
+            try:
+                import yaml  # flowc's venv has it; another interpreter may not
+            except ImportError:
+                return None
+            docs = [d for d in yaml.safe_load_all(text) if d is not None]
+        total += sum(len(json.dumps(d, separators=(",", ":")).encode()) for d in docs)
+    return total or None
 
 
 def file_bytes(p: Path) -> int:
