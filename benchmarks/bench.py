@@ -998,6 +998,20 @@ def walk_files(p: Path) -> Iterator[Path]:
     return (f for f in p.rglob("*") if f.is_file()) if p.exists() else iter(())
 
 
+def markdown(report: dict[str, Any]) -> str:
+    """The run as docs/benchmarks.md shows it: when, on what, then every table and note."""
+    m = report["machine"]
+    head = [
+        f"Run of {report['started']} ({report['seconds'] // 60} min), flowc at commit {report['flowc_commit']}, "
+        f"Metaflow {report['metaflow_version']}, {'--quick' if report['quick'] else 'full run'}, "
+        f"{report['repeat']} runs per case.",
+        f"Machine: {m['cpus']} CPUs, {m['platform']}, Python {m['python']}; shared with other people's work, "
+        f"load average {m['load_before'][0]:.1f} at the start and {m['load_after'][0]:.1f} at the end.",
+    ]
+    notes = [f"- {n}" for n in report["notes"]]
+    return "\n".join(head) + "\n" + "\n".join(report["tables"]) + "\n\n" + "\n".join(notes) + "\n"
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--quick", action="store_true", help="fewer repeats and no slow Metaflow cases (minutes)")
@@ -1008,6 +1022,7 @@ def main(argv: list[str] | None = None) -> int:
         help=f"comma-separated sections: {','.join(SECTIONS)}",
     )
     p.add_argument("--json", type=Path, help="also write every measurement to this file")
+    p.add_argument("--markdown", type=Path, help="also write the tables, with the run's date and machine, here")
     p.add_argument("--repeat", type=int, help="runs per case (default 3, or 1 with --quick)")
     p.add_argument(
         "--slow", action="store_true", help="also run Metaflow's check of 10,000 steps (cut at --metaflow-timeout)"
@@ -1029,6 +1044,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         args.json.write_text(json.dumps(report, indent=2) + "\n")
         print(f"wrote {args.json}")
+    if args.markdown:
+        args.markdown.write_text(markdown(report))
+        print(f"wrote {args.markdown}")
     return 0
 
 
