@@ -7,8 +7,8 @@ imported only when an `s3://` root is opened.
 
 from __future__ import annotations
 
+import contextlib
 import os
-import tempfile
 from pathlib import Path
 from typing import Protocol
 
@@ -40,6 +40,8 @@ class LocalStorage:
     def __init__(self, root: str | os.PathLike[str]) -> None:
         self.path = Path(root).resolve()
         self.root = str(self.path)
+        self._made: set[str] = set()  # folders this process already created
+        self._seq = 0
 
     def _file(self, key: str) -> Path:
         if key.startswith("/") or ".." in key.split("/"):
@@ -54,14 +56,23 @@ class LocalStorage:
 
     def put(self, key: str, data: bytes) -> None:
         target = self._file(key)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+        parent = str(target.parent)
+        if parent not in self._made:
+            os.makedirs(parent, exist_ok=True)
+            self._made.add(parent)
+        # Write beside the target, then rename: readers see the whole file or nothing. The temporary
+        # name is unique per process and write (no other writer uses this pid at the same time), which
+        # costs less than tempfile's random names when a task stores thousands of small artifacts.
+        self._seq += 1
+        tmp = f"{parent}/.{target.name}.{os.getpid()}.{self._seq}.tmp"
         try:
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
             with os.fdopen(fd, "wb") as f:
                 f.write(data)
             os.replace(tmp, target)
         except BaseException:
-            Path(tmp).unlink(missing_ok=True)
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
             raise
 
     def exists(self, key: str) -> bool:
