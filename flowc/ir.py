@@ -11,9 +11,12 @@ Target-specific details never live here; per-target options travel beside the IR
 from __future__ import annotations
 
 import enum
+import heapq
 import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, fields, replace
+from functools import cached_property
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -233,17 +236,24 @@ class Flow:
     # -- lookups ---------------------------------------------------------------------------------
 
     def step(self, name: str) -> Step:
-        for s in self.steps:
-            if s.name == name:
-                return s
-        raise KeyError(name)
+        return self.step_map[name]
 
-    @property
-    def step_map(self) -> dict[str, Step]:
-        return {s.name: s for s in self.steps}
+    # Lookups are cached on first use (the IR is frozen, so they never go stale); targets call them
+    # once per step, and a scan each time would make a 10,000-step flow quadratic.
+    @cached_property
+    def step_map(self) -> Mapping[str, Step]:
+        return MappingProxyType({s.name: s for s in self.steps})
+
+    @cached_property
+    def _parents(self) -> Mapping[str, tuple[str, ...]]:
+        found: dict[str, list[str]] = {s.name: [] for s in self.steps}
+        for s in self.steps:
+            for t in s.successors:
+                found.setdefault(t, []).append(s.name)
+        return MappingProxyType({k: tuple(v) for k, v in found.items()})
 
     def parents(self, name: str) -> tuple[str, ...]:
-        return tuple(s.name for s in self.steps if name in s.successors)
+        return self._parents.get(name, ())
 
     def parameter(self, name: str) -> Parameter:
         for p in self.parameters:
@@ -262,22 +272,18 @@ class Flow:
             for t in s.successors:
                 if t in indegree:
                     indegree[t] += 1
-        ready = sorted((n for n, d in indegree.items() if d == 0), key=order.__getitem__)
-        smap = self.step_map
+        ready = [order[n] for n, d in indegree.items() if d == 0]
+        heapq.heapify(ready)
         seen = 0
         while ready:
-            name = ready.pop(0)
+            step = self.steps[heapq.heappop(ready)]
             seen += 1
-            yield smap[name]
-            changed = False
-            for t in smap[name].successors:
+            yield step
+            for t in step.successors:
                 if t in indegree:
                     indegree[t] -= 1
                     if indegree[t] == 0:
-                        ready.append(t)
-                        changed = True
-            if changed:
-                ready.sort(key=order.__getitem__)
+                        heapq.heappush(ready, order[t])
         if seen != len(self.steps):
             raise ValueError("the flow graph has a cycle")
 

@@ -208,11 +208,8 @@ def _meeting_point(sources: list[str | None], helper_parent: dict[str, str | Non
 
 
 def _unique(items: Iterable[_T]) -> list[_T]:
-    seen: list[_T] = []
-    for i in items:
-        if i not in seen:
-            seen.append(i)
-    return seen
+    # dict keeps first-seen order; a list membership test here made wide flows quadratic
+    return list(dict.fromkeys(items))
 
 
 def _fc501(flow: Flow, step: Step, message: str) -> Diagnostic:
