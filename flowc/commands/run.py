@@ -26,6 +26,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--datastore", default=".flowc", help="local folder or s3://bucket/prefix (default .flowc)")
     p.add_argument("--run-id", help="the run's id (default: time and a random suffix)")
     p.add_argument("--color", choices=("auto", "always", "never"), default="auto")
+    p.add_argument(
+        "--spawn",
+        action="store_true",
+        help="start each task as a fresh interpreter instead of forking it from a preloaded server "
+        "(also FLOWC_RUN_SPAWN=1)",
+    )
 
 
 def new_run_id() -> str:
@@ -133,6 +139,7 @@ def run(args: argparse.Namespace) -> int:
         max_workers=args.max_workers,
         on_event=progress,
         source_dir=Path(args.path).parent,
+        fork_server=not (args.spawn or os.environ.get("FLOWC_RUN_SPAWN", "") not in ("", "0")),
     )
     result = scheduler.run()
     status = "interrupted" if result.interrupted else "succeeded" if result.ok else "failed"

@@ -1,5 +1,9 @@
 """The local scheduler behind `flowc run`: the whole graph, each task in its own `flowc step` process.
 
+Tasks are forked from a fork server that has imported the runner once (flowc.runner.forkserver), or,
+with `fork_server=False`, where fork is unavailable, or if the server fails, started as fresh
+interpreters (`python -m flowc step ...`). Either way each task is its own process with its own log.
+
 It follows the same contract as the orchestrators: it builds each command with `step_command`, reads
 each task's output (foreach count, switch case) from the datastore, re-invokes a failed task with
 attempt + 1 per `@retry`, and lets joins find their inputs in the datastore. It reports progress as
@@ -26,9 +30,11 @@ from flowc.datastore import layout
 from flowc.datastore.store import FlowDatastore
 from flowc.ir import Flow, JoinKind, Transition
 from flowc.runner.command import step_command
+from flowc.runner.forkserver import Forked, ForkServer
 from flowc.runner.task import EXIT_INTERRUPTED, Index, fmt_index, task_name
 
 _INTERRUPT_GRACE_SECONDS = 10.0
+_KILL_WAIT_SECONDS = 5.0
 
 
 @dataclass(frozen=True, order=True)
@@ -67,12 +73,48 @@ class RunResult:
 
 @dataclass
 class _Running:
+    """A running task: a spawned `flowc step` process (`proc`, writing to `log_file`) or a child of
+    the fork server (`forked`)."""
+
     key: TaskKey
     attempt: int
-    proc: subprocess.Popen[bytes]
+    argv: list[str]
     log: Path
-    log_file: IO[bytes]
     started: float
+    proc: subprocess.Popen[bytes] | None = None
+    log_file: IO[bytes] | None = None
+    forked: Forked | None = None
+
+    def send_signal(self, sig: int) -> None:
+        if self.forked is not None:
+            self.forked.send_signal(sig)
+        elif self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(sig)
+
+    def wait(self, timeout: float) -> bool:
+        if self.forked is not None:
+            return self.forked.wait(timeout)
+        assert self.proc is not None
+        try:
+            self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            return False
+        return True
+
+    def kill(self) -> None:
+        if self.forked is not None:
+            self.forked.send_signal(signal.SIGKILL)
+        elif self.proc is not None:
+            self.proc.kill()
+
+    def close(self) -> None:
+        if self.log_file is not None:
+            self.log_file.close()
+
+
+# What the event loop receives: a task and its exit code, or None for a task the fork server gave back
+# unstarted (it died), to be spawned instead.
+_DoneQueue = queue.Queue[tuple[_Running, int | None]]
 
 
 def log_tail(path: Path, lines: int = 25) -> str:
@@ -98,6 +140,7 @@ class LocalScheduler:
         executable: Sequence[str] = (sys.executable, "-m", "flowc"),
         env: Mapping[str, str] | None = None,
         source_dir: Path | None = None,
+        fork_server: bool = True,
     ) -> None:
         self.flow = flow
         self.code_id = code_id
@@ -118,6 +161,10 @@ class LocalScheduler:
         self.arrived: Counter[TaskKey] = Counter()
         self.task_times: dict[str, dict[str, Any]] = {}
         self.end_done = False
+        # Tasks are forked from a server that has imported the runner once, unless asked not to or
+        # the command is not this interpreter's own `flowc` (the server can only run that one).
+        self.use_fork_server = fork_server and self.executable == [sys.executable, "-m", "flowc"]
+        self._server: ForkServer | None = None
 
     # -- the graph -------------------------------------------------------------------------------
 
@@ -161,7 +208,7 @@ class LocalScheduler:
 
     # -- processes -------------------------------------------------------------------------------
 
-    def _launch(self, key: TaskKey, attempt: int, done: queue.Queue[tuple[_Running, int]]) -> _Running:
+    def _launch(self, key: TaskKey, attempt: int, done: _DoneQueue) -> _Running:
         argv = step_command(
             flow=self.flow.name,
             code=self.code_id,
@@ -175,12 +222,23 @@ class LocalScheduler:
         )
         log = self.log_root / layout.log_key(self.flow.name, self.run_id, key.step, fmt_index(key.index), str(attempt))
         log.parent.mkdir(parents=True, exist_ok=True)
-        log_file = log.open("wb")
-        proc = subprocess.Popen(argv, stdout=log_file, stderr=subprocess.STDOUT, env=self.env)
-        running = _Running(key, attempt, proc, log, log_file, time.monotonic())
-        threading.Thread(target=lambda: done.put((running, proc.wait())), daemon=True).start()
+        running = _Running(key, attempt, argv, log, time.monotonic())
+        if self._server is not None:
+            running.forked = self._server.submit(
+                argv[len(self.executable) :], log, lambda code: done.put((running, code))
+            )
+        if running.forked is None:
+            self._spawn(running, done)
         self.on_event(Event("started", key, attempt=attempt, log=str(log)))
         return running
+
+    def _spawn(self, running: _Running, done: _DoneQueue) -> None:
+        """Start the task as a fresh interpreter, with a thread to wait for its exit code."""
+        running.forked = None
+        running.log_file = running.log.open("wb")
+        proc = subprocess.Popen(running.argv, stdout=running.log_file, stderr=subprocess.STDOUT, env=self.env)
+        running.proc = proc
+        threading.Thread(target=lambda: done.put((running, proc.wait())), daemon=True).start()
 
     def _output(self, key: TaskKey) -> dict[str, Any]:
         raw = self.store.storage.get(layout.output_key(self.flow.name, self.run_id, key.step, fmt_index(key.index)))
@@ -192,9 +250,12 @@ class LocalScheduler:
         ready: list[TaskKey] = [TaskKey("start")]
         retries: list[tuple[float, TaskKey, int]] = []  # (due time, task, attempt)
         running: dict[TaskKey, _Running] = {}
-        done_q: queue.Queue[tuple[_Running, int]] = queue.Queue()
+        done_q: _DoneQueue = queue.Queue()
         failures: list[Event] = []
         tasks_done = 0
+        if self.use_fork_server:
+            # None where fork is unavailable or the server cannot start: every task is then spawned.
+            self._server = ForkServer.start(self.env)
         try:
             while ready or retries or running:
                 now = time.monotonic()
@@ -218,7 +279,13 @@ class LocalScheduler:
                     finished, code = done_q.get(timeout=wait)
                 except queue.Empty:
                     continue
-                finished.log_file.close()
+                if running.get(finished.key) is not finished:
+                    continue  # not the task's current process (cannot happen; never trust a stray report)
+                if code is None:
+                    # The fork server died before it started this task: start it as its own interpreter.
+                    self._spawn(finished, done_q)
+                    continue
+                finished.close()
                 del running[finished.key]
                 seconds = time.monotonic() - finished.started
                 self._record(finished, code, seconds)
@@ -261,6 +328,10 @@ class LocalScheduler:
         except KeyboardInterrupt:
             self._stop(running)
             return RunResult(False, tasks_done, time.monotonic() - t0, failures, interrupted=True)
+        finally:
+            if self._server is not None:
+                self._server.close()
+                self._server = None
         if not failures and not self.end_done:
             # Nothing left to run yet the end step never ran: a join waits for inputs that will not come.
             waiting = sorted(k.name for k, n in self.arrived.items() if n != self._expected(k))
@@ -274,13 +345,11 @@ class LocalScheduler:
     def _stop(self, running: dict[TaskKey, _Running]) -> None:
         """Ctrl-C: ask every task to stop (SIGINT, as a terminal would), then make sure they did."""
         for r in running.values():
-            if r.proc.poll() is None:
-                r.proc.send_signal(signal.SIGINT)
+            r.send_signal(signal.SIGINT)
         deadline = time.monotonic() + _INTERRUPT_GRACE_SECONDS
         for r in running.values():
-            try:
-                r.proc.wait(timeout=max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                r.proc.kill()
-                r.proc.wait()
-            r.log_file.close()
+            if not r.wait(max(0.1, deadline - time.monotonic())):
+                r.kill()
+                # Bounded: a forked task whose server died reports only when the pipe closes.
+                r.wait(_KILL_WAIT_SECONDS)
+            r.close()
