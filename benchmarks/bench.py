@@ -430,7 +430,7 @@ batch.create_job_queue(jobQueueName="bench", state="ENABLED", priority=1,
                 m.out_bytes = c.size(scratch)
             if c.compact is not None:
                 m.compact_bytes = c.compact(scratch)
-            print(f"  {c.tool:<8} {c.key:<40} {fmt_s(total):>8}  {rss / 1024:6.0f} MB", flush=True)
+            print(f"  {c.tool:<11} {c.key:<40} {fmt_s(total):>8}  {rss / 1024:6.0f} MB", flush=True)
         finally:
             shutil.rmtree(scratch, ignore_errors=True)
 
@@ -686,6 +686,9 @@ batch.create_job_queue(jobQueueName="bench", state="ENABLED", priority=1,
         print("\n== run", flush=True)
         missing = self.flowc_missing("run")
         workers = str(self.args.workers)
+        # `flowc run` forks tasks from a server that imported the runner once; `--spawn` starts each
+        # task as a fresh interpreter, which is what every orchestrator's task does. Both are shown.
+        spawn = not missing and "--spawn" in self._quiet([*self.flowc_bin, "run", "--help"]).stdout
         rows = []
         for flow in ("linear_10", "foreach_100", "nested_2x3"):
             key = f"run {flow}"
@@ -696,12 +699,17 @@ batch.create_job_queue(jobQueueName="bench", state="ENABLED", priority=1,
             else:
                 path = str(self.flow("flowc", flow))
                 cases.append(self.flowc_case(key, lambda d, p=path: ["run", p, "--max-workers", workers]))
+                if spawn:
+                    case = self.flowc_case(key, lambda d, p=path: ["run", p, "--max-workers", workers, "--spawn"])
+                    case.tool = "flowc-spawn"
+                    cases.append(case)
             if self.mf_version is None:
                 mf = self.unavailable(key, "metaflow", "Metaflow not installed")
             else:
                 cases.append(self.mf_case(key, flow, ["run", "--max-workers", workers]))
             ms = {m.tool: m for m in self.measure(cases)}
             fl, mf = ms.get("flowc") or fl, ms.get("metaflow") or mf
+            sp = ms.get("flowc-spawn")
             rows.append(
                 [
                     flow,
@@ -711,6 +719,8 @@ batch.create_job_queue(jobQueueName="bench", state="ENABLED", priority=1,
                     per_task(fl, tasks),
                     per_task(mf, tasks),
                     ratio(mf, fl),
+                    per_task(sp, tasks) if sp else "n/a",
+                    ratio(mf, sp) if sp else "-",
                 ]
             )
         self.tables.append(
@@ -724,6 +734,8 @@ batch.create_job_queue(jobQueueName="bench", state="ENABLED", priority=1,
                     "flowc per task",
                     "Metaflow per task",
                     "Metaflow ÷ flowc",
+                    "flowc --spawn per task",
+                    "Metaflow ÷ flowc --spawn",
                 ],
                 rows,
             )
