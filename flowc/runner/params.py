@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import difflib
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -114,24 +114,19 @@ def resolve(
     """
     problems: list[str] = []
     given: dict[str, Any] = {}
-    for name, value in (values or {}).items():
+    # Decoded JSON values are checked as they are; texts are parsed. Texts come last, so they win.
+    supplied: list[tuple[str, Any, Callable[[Parameter, Any], Any]]] = [
+        *((name, value, check_typed) for name, value in (values or {}).items()),
+        *((name, text, parse_text) for name, text in texts),
+    ]
+    for name, raw, convert in supplied:
         try:
             p = flow.parameter(name)
         except KeyError:
             problems.append(_unknown(flow, name))
             continue
         try:
-            given[name] = check_typed(p, value)
-        except ValueError as exc:
-            problems.append(f"parameter {name!r} ({p.type.value}): {exc}")
-    for name, text in texts:
-        try:
-            p = flow.parameter(name)
-        except KeyError:
-            problems.append(_unknown(flow, name))
-            continue
-        try:
-            given[name] = parse_text(p, text)
+            given[name] = convert(p, raw)
         except ValueError as exc:
             problems.append(f"parameter {name!r} ({p.type.value}): {exc}")
     out: dict[str, Any] = {}
