@@ -45,6 +45,7 @@ WORK = BENCH_DIR / ".work"
 SECTIONS = ("check", "compile", "run", "artifacts", "memory")
 TARGETS = ("step-functions", "argo", "airflow")
 MB = 1024 * 1024
+GNU_TIME = "/usr/bin/time" if os.access("/usr/bin/time", os.X_OK) else None
 
 # What flowc's compile is compared with: the Metaflow command that produces the same kind of output.
 # `stdout` means the output is what the command prints; otherwise the command writes {out}.
@@ -80,16 +81,21 @@ class Proc:
 def run_process(
     cmd: Sequence[str], *, cwd: Path, env: dict[str, str], timeout: float, stdout: Path | None = None
 ) -> Proc:
-    """Runs one command, timing it and reading its peak RSS from the kernel (`wait4`).
+    """Runs one command, timing it and reading its peak RSS from the kernel.
 
-    wait4's rusage covers the child and the descendants it waited for, so a `flowc run` or a Metaflow
-    run that starts task processes reports the largest of them all.
+    The rusage of a reaped child covers it and the descendants it waited for, so a `flowc run` or a
+    Metaflow run that starts task processes reports the largest of them all. But Linux carries the
+    peak RSS of the address space a process had before `exec` into its own: a child spawned straight
+    from this harness would report at least the harness's own RSS (tens of MB once it has parsed a
+    Metaflow JSON). So where GNU time exists, a process of ~2 MB spawns the command and reports it.
     """
     err_path = cwd / ".bench-stderr"
     out_path = stdout or cwd / ".bench-stdout"
+    rss_path = cwd / ".bench-rss"
+    argv = [GNU_TIME, "-f", "%M", "-o", str(rss_path), *cmd] if GNU_TIME else list(cmd)
     with open(out_path, "wb") as out, open(err_path, "wb") as err:
         t0 = time.perf_counter()
-        p = subprocess.Popen(list(cmd), cwd=cwd, env=env, stdout=out, stderr=err, start_new_session=True)
+        p = subprocess.Popen(argv, cwd=cwd, env=env, stdout=out, stderr=err, start_new_session=True)
         killed = threading.Event()
 
         def kill() -> None:
@@ -105,9 +111,13 @@ def run_process(
             timer.cancel()
         seconds = time.perf_counter() - t0
         p.returncode = os.waitstatus_to_exitcode(status)
-    return Proc(
-        seconds, int(usage.ru_maxrss), p.returncode, killed.is_set(), summarise(err_path.read_text(errors="replace"))
-    )
+    rss = int(usage.ru_maxrss)
+    if GNU_TIME and rss_path.exists():
+        # GNU time writes "Command exited with non-zero status N" first when the command fails.
+        last = rss_path.read_text().strip().splitlines()[-1:]
+        if last and last[0].isdigit():
+            rss = int(last[0])
+    return Proc(seconds, rss, p.returncode, killed.is_set(), summarise(err_path.read_text(errors="replace")))
 
 
 def summarise(stderr: str) -> str:
