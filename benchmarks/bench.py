@@ -111,7 +111,9 @@ def run_process(
             timer.cancel()
         seconds = time.perf_counter() - t0
         p.returncode = os.waitstatus_to_exitcode(status)
-    rss = int(usage.ru_maxrss)
+    # Killed at the time limit, GNU time dies with the command and reports nothing; its own rusage
+    # would be the wrong process's, so the peak is unknown (0).
+    rss = 0 if GNU_TIME and killed.is_set() else int(usage.ru_maxrss)
     if GNU_TIME and rss_path.exists():
         # GNU time writes "Command exited with non-zero status N" first when the command fails.
         last = rss_path.read_text().strip().splitlines()[-1:]
