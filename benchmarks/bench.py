@@ -834,7 +834,7 @@ batch.create_job_queue(jobQueueName="bench", state="ENABLED", priority=1,
                 rows.append([f"compile {t}", flow, fmt_rss(fl), fmt_rss(mf), rss_ratio(mf, fl), fl.cell(), mf.cell()])
         self.tables.append(
             table(
-                "memory: peak RSS of the whole process (wait4)",
+                "memory: peak RSS of the whole process and its children (ru_maxrss)",
                 ["command", "flow", "flowc RSS", "Metaflow RSS", "Metaflow ÷ flowc", "flowc time", "Metaflow time"],
                 rows,
             )
