@@ -22,7 +22,9 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import networkx as nx
 
-IR_VERSION = 1
+IR_VERSION = 2
+# IR versions this flowc reads: version 1 had no loops (every field it lacks has its default).
+READABLE_IR_VERSIONS = (1, 2)
 
 
 @dataclass(frozen=True)
@@ -148,6 +150,12 @@ class Step:
     foreach_scopes: tuple[str, ...] = ()
     # All open splits (branch and foreach) enclosing this step, outermost first.
     split_scopes: tuple[str, ...] = ()
+    # The loops enclosing this step, outermost first, each named by its header: the step its back
+    # edge returns to (a recursive switch: a switch case that goes back to the switch itself or to an
+    # earlier step). A step inside a loop runs once per iteration; its task's index path is its
+    # foreach indexes followed by one iteration number (from 0) per loop. A header is in its own loop.
+    # An edge p -> s is a back edge exactly when s names a loop enclosing p (`Flow.is_back_edge`).
+    loops: tuple[str, ...] = ()
     decorators: Decorators = field(default_factory=Decorators)
 
     def __post_init__(self) -> None:
@@ -180,6 +188,11 @@ class Step:
     @property
     def foreach_depth(self) -> int:
         return len(self.foreach_scopes)
+
+    @property
+    def index_depth(self) -> int:
+        """How many parts its tasks' index paths have: one per enclosing foreach, then one per loop."""
+        return len(self.foreach_scopes) + len(self.loops)
 
 
 @dataclass(frozen=True)
@@ -261,16 +274,21 @@ class Flow:
                 return p
         raise KeyError(name)
 
+    def is_back_edge(self, source: str, target: str) -> bool:
+        """True for an edge that returns to the header of a loop enclosing `source` (a loop's repeat)."""
+        return target in self.step_map[source].loops
+
     def walk(self) -> Iterator[Step]:
         """Steps in a stable topological order: every step after all its parents.
 
+        Back edges of loops are not ordering constraints (a loop's header comes before its body).
         Ties break by the order steps appear in the source, so every target sees one order.
         """
         order = {s.name: i for i, s in enumerate(self.steps)}
         indegree = {s.name: 0 for s in self.steps}
         for s in self.steps:
             for t in s.successors:
-                if t in indegree:
+                if t in indegree and t not in s.loops:
                     indegree[t] += 1
         ready = [order[n] for n, d in indegree.items() if d == 0]
         heapq.heapify(ready)
@@ -280,7 +298,7 @@ class Flow:
             seen += 1
             yield step
             for t in step.successors:
-                if t in indegree:
+                if t in indegree and t not in step.loops:
                     indegree[t] -= 1
                     if indegree[t] == 0:
                         heapq.heappush(ready, order[t])
@@ -317,8 +335,10 @@ class Flow:
     def from_dict(cls, data: Mapping[str, Any]) -> Flow:
         data = dict(data)
         version = data.pop("ir_version", IR_VERSION)
-        if version != IR_VERSION:
-            raise ValueError(f"IR version {version} is not supported (this flowc reads {IR_VERSION})")
+        if version not in READABLE_IR_VERSIONS:
+            raise ValueError(
+                f"IR version {version} is not supported (this flowc reads {', '.join(map(str, READABLE_IR_VERSIONS))})"
+            )
         return _from_data(cls, data)
 
     @classmethod
