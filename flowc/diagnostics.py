@@ -74,6 +74,7 @@ CODES: dict[str, str] = {
     "FC204": "split never joined",
     "FC205": "join does not match its split",
     "FC206": "branches meet without a join",
+    "FC207": "loop of a shape flowc cannot run",
     # decorators
     "FC301": "decorator argument is not static",
     "FC302": "decorator value out of range",
@@ -92,4 +93,5 @@ CODES: dict[str, str] = {
     # targets
     "FC501": "flow cannot be expressed on this target",
     "FC502": "generated output fails the target's own validation",
+    "FC503": "loop on a target that cannot repeat tasks",
 }

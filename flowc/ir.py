@@ -112,10 +112,15 @@ class Decorators:
     resources: Resources | None = None
     environment: tuple[tuple[str, str], ...] = ()
     image: str | None = None
+    # `@loop(max_iterations=N)` on a loop's header: the most iterations the loop may run (None: the
+    # runner's default, `flowc.paths.DEFAULT_MAX_ITERATIONS`).
+    max_iterations: int | None = None
 
     def __post_init__(self) -> None:
         if self.timeout_seconds is not None and self.timeout_seconds <= 0:
             raise ValueError("timeout must be positive")
+        if self.max_iterations is not None and self.max_iterations < 1:
+            raise ValueError("max_iterations must be at least 1")
         keys = [k for k, _ in self.environment]
         if keys != sorted(set(keys)):
             raise ValueError("environment must be sorted by name, without duplicates")

@@ -163,3 +163,22 @@ def default_registry(builtins: Mapping[str, str] | None = None) -> TargetRegistr
             continue
         reg.register(name, _lazy(spec))
     return reg
+
+
+def refuse_loops(flow: Flow, reason: str, hint: str) -> list[Diagnostic]:
+    """FC503 for each loop of a flow whose target cannot repeat tasks, at the switch case that goes
+    back. `reason` says why the target cannot; `hint` names what can run the flow instead."""
+    out = []
+    for s in flow.steps:
+        for t in s.successors:
+            if flow.is_back_edge(s.name, t):
+                out.append(
+                    Diagnostic(
+                        "FC503",
+                        f"switch '{s.name}' loops back to '{t}': {reason}",
+                        flow.file,
+                        s.span,
+                        hint=hint,
+                    )
+                )
+    return out

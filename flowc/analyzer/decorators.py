@@ -17,7 +17,7 @@ from flowc.analyzer.context import MISSING, Context
 from flowc.diagnostics import Severity
 from flowc.ir import CatchPolicy, Decorators, Resources, RetryPolicy, Schedule
 
-STEP_DECORATORS = {"retry", "catch", "timeout", "resources", "environment", "image", "kubernetes", "batch"}
+STEP_DECORATORS = {"retry", "catch", "timeout", "resources", "environment", "image", "kubernetes", "batch", "loop"}
 FLOW_DECORATORS = {"schedule", "project"}
 
 # Metaflow features flowc does not offer, with what to do instead.
@@ -38,6 +38,7 @@ UNSUPPORTED = {
 }
 
 MAX_RETRIES = 100
+MAX_LOOP_ITERATIONS = 1_000_000
 
 RANGE_HINTS = {
     "retry": "e.g. @retry(times=3, minutes_between_retries=2)",
@@ -50,6 +51,7 @@ RANGE_HINTS = {
     "image": 'e.g. @image("python:3.11-slim")',
     "schedule": 'e.g. @schedule(cron="0 6 * * *", timezone="Europe/Paris")',
     "project": 'e.g. @project(name="fraud")',
+    "loop": "e.g. @loop(max_iterations=50) on the step the loop returns to",
 }
 MAX_TIMEOUT_SECONDS = 30 * 24 * 3600
 
@@ -145,6 +147,7 @@ ARGS: dict[str, dict[str, Callable[[Any], Any]]] = {
     "batch": {"cpu": _number(0.001, 512), "memory": _memory, "gpu": _int(0, 64), "image": _str},
     "schedule": {"cron": _str, "hourly": _bool, "daily": _bool, "weekly": _bool, "timezone": _str},
     "project": {"name": _str},
+    "loop": {"max_iterations": _int(1, MAX_LOOP_ITERATIONS)},
 }
 # The argument a decorator takes positionally, if any (`@image("python:3.11")`).
 POSITIONAL = {"image": "image", "project": "name", "environment": "vars"}
@@ -225,6 +228,7 @@ def step_decorators(ctx: Context, parsed: list[ParsedDecorator]) -> Decorators:
     timeout = None
     env: dict[str, str] = {}
     image = None
+    max_iterations = None
     for p in parsed:
         a = p.args
         if p.name == "retry":
@@ -261,6 +265,11 @@ def step_decorators(ctx: Context, parsed: list[ParsedDecorator]) -> Decorators:
                 ctx.report("FC302", p.node, "@image needs an image reference", hint='@image("python:3.11")')
             else:
                 image = a["image"]
+        elif p.name == "loop":
+            if "max_iterations" not in a:
+                ctx.report("FC302", p.node, "@loop needs max_iterations", hint=RANGE_HINTS["loop"])
+            else:
+                max_iterations = a["max_iterations"]
     return Decorators(
         retry=retry,
         catch=catch,
@@ -268,6 +277,7 @@ def step_decorators(ctx: Context, parsed: list[ParsedDecorator]) -> Decorators:
         resources=resources,
         environment=tuple(sorted(env.items())),
         image=image,
+        max_iterations=max_iterations,
     )
 
 
@@ -354,7 +364,7 @@ def report_unknown(ctx: Context, deco: cst.Decorator, name: str | None, where: s
             "FC303",
             deco,
             f"@{name} is not a flowc decorator",
-            hint="supported on steps: @retry @catch @timeout @resources @environment @image; "
+            hint="supported on steps: @retry @catch @timeout @resources @environment @image @loop; "
             "on the flow: @schedule @project",
         )
     else:

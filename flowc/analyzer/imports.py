@@ -29,6 +29,7 @@ FLOWC_API = frozenset(
         "image",
         "schedule",
         "project",
+        "loop",
         # Metaflow's compute decorators: their cpu/memory/gpu/disk/image map onto @resources/@image.
         "kubernetes",
         "batch",

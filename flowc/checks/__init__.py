@@ -5,18 +5,20 @@ valid and invalid flows (`EXAMPLES`), which the test suite runs; `run_checks` ru
 from __future__ import annotations
 
 from flowc.analyzer.flowclass import FlowDraft
-from flowc.checks import graph, splits
+from flowc.checks import graph, loops, splits
 from flowc.diagnostics import Diagnostic
 from flowc.ir import Flow
 
-CHECK_MODULES = (graph, splits)
+CHECK_MODULES = (graph, loops, splits)
 
 
 def run_checks(draft: FlowDraft) -> tuple[Flow, list[Diagnostic]]:
-    """Check the draft's graph; return the completed flow (joins and scopes filled in) and problems."""
+    """Check the draft's graph; return the completed flow (loops, joins and scopes filled in) and
+    problems."""
     diags: list[Diagnostic] = []
-    ok = graph.check(draft, diags)
+    found = graph.check(draft, diags)
     flow = draft.flow
-    if ok:
-        flow = splits.check(draft, diags)
+    if found.ok:
+        flow = flow.with_steps(loops.with_loops(flow.steps, found.loops))
+        flow = splits.check(draft, flow, diags)
     return flow, diags

@@ -1,11 +1,13 @@
 """The graph's skeleton: start and end exist, every self.next names a step, every step is reachable
-from start and can reach end, and there is no cycle."""
+from start and can reach end, and every cycle is a loop (flowc.checks.loops)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from difflib import get_close_matches
 
 from flowc.analyzer.flowclass import FlowDraft
+from flowc.checks import loops
 from flowc.diagnostics import Diagnostic, Fix
 
 _HEAD = "from flowc import FlowSpec, step\n\nclass F(FlowSpec):\n"
@@ -44,15 +46,6 @@ EXAMPLES: dict[str, tuple[str, str]] = {
         "    @step\n    def orphan(self):\n        self.next(self.end)\n\n"
         "    @step\n    def end(self):\n        pass\n",
     ),
-    "FC203": (
-        _HEAD + "    @step\n    def start(self):\n        self.next(self.a)\n\n"
-        "    @step\n    def a(self):\n        self.next(self.end)\n\n"
-        "    @step\n    def end(self):\n        pass\n",
-        _HEAD + "    @step\n    def start(self):\n        self.next(self.a)\n\n"
-        "    @step\n    def a(self):\n        self.next(self.b)\n\n"
-        "    @step\n    def b(self):\n        self.next(self.a)\n\n"
-        "    @step\n    def end(self):\n        pass\n",
-    ),
 }
 
 
@@ -70,8 +63,14 @@ def _report(
     diags.append(Diagnostic(code, message, draft.flow.file, span if isinstance(span, Span) else None, hint, fix=fix))
 
 
-def check(draft: FlowDraft, diags: list[Diagnostic]) -> bool:
-    """Report skeleton problems; True when the graph is sound enough to analyse splits."""
+@dataclass(frozen=True)
+class GraphResult:
+    ok: bool  # sound enough to analyse splits
+    loops: loops.LoopInfo
+
+
+def check(draft: FlowDraft, diags: list[Diagnostic]) -> GraphResult:
+    """Report skeleton problems and cycles that are not loops (flowc.checks.loops)."""
     flow = draft.flow
     names = [s.name for s in flow.steps]
     known = set(names)
@@ -150,28 +149,16 @@ def check(draft: FlowDraft, diags: list[Diagnostic]) -> bool:
                     if s.name == "end"
                     else "name it in some step's self.next, or delete it",
                 )
-    cycles = _cycles(names, succ)
-    for cyc in cycles:
-        ok = False
-        path = " -> ".join([*cyc, cyc[0]])
-        span = draft.refs.get((cyc[-1], cyc[0]))
-        _report(
-            diags,
-            draft,
-            "FC203",
-            span,
-            f"cycle: {path}",
-            hint="a flow is a DAG: to repeat work, use a foreach; to choose, use a switch",
-        )
+    loop_info = loops.analyze(draft, succ, diags)
+    ok = ok and loop_info.ok
     if "end" in known and edges_known and not broken:
         pred: dict[str, list[str]] = {n: [] for n in names}
         for n, ts in succ.items():
             for t in ts:
                 pred[t].append(n)
         back = _reachable("end", pred)
-        in_cycle = {n for c in cycles for n in c}
         for s in flow.steps:
-            if s.name not in back and s.name not in in_cycle and s.name != "end":
+            if s.name not in back and s.name not in loop_info.in_bad_cycles and s.name != "end":
                 ok = False
                 _report(
                     diags,
@@ -181,7 +168,7 @@ def check(draft: FlowDraft, diags: list[Diagnostic]) -> bool:
                     f"step '{s.name}' can never reach end",
                     hint="give it a self.next that leads to end",
                 )
-    return ok
+    return GraphResult(ok, loop_info)
 
 
 def _reachable(root: str, succ: dict[str, list[str]]) -> set[str]:
@@ -193,71 +180,3 @@ def _reachable(root: str, succ: dict[str, list[str]]) -> set[str]:
                 seen.add(t)
                 todo.append(t)
     return seen
-
-
-def _cycles(names: list[str], succ: dict[str, list[str]]) -> list[list[str]]:
-    """One representative cycle per strongly connected component (iterative Tarjan)."""
-    index: dict[str, int] = {}
-    low: dict[str, int] = {}
-    on: set[str] = set()
-    stack: list[str] = []
-    comps: list[list[str]] = []
-    counter = 0
-    for root in names:
-        if root in index:
-            continue
-        work = [(root, iter(succ[root]))]
-        index[root] = low[root] = counter
-        counter += 1
-        stack.append(root)
-        on.add(root)
-        while work:
-            v, it = work[-1]
-            nxt = next(it, None)
-            if nxt is not None:
-                if nxt not in index:
-                    index[nxt] = low[nxt] = counter
-                    counter += 1
-                    stack.append(nxt)
-                    on.add(nxt)
-                    work.append((nxt, iter(succ[nxt])))
-                elif nxt in on:
-                    low[v] = min(low[v], index[nxt])
-                continue
-            work.pop()
-            if work:
-                low[work[-1][0]] = min(low[work[-1][0]], low[v])
-            if low[v] == index[v]:
-                comp = []
-                while True:
-                    w = stack.pop()
-                    on.discard(w)
-                    comp.append(w)
-                    if w == v:
-                        break
-                if len(comp) > 1 or v in succ[v]:
-                    comps.append(_cycle_path(set(comp), succ, names))
-    return comps
-
-
-def _cycle_path(comp: set[str], succ: dict[str, list[str]], order: list[str]) -> list[str]:
-    start = min(comp, key=order.index)
-    # Shortest way back to start inside the component (BFS), for a readable report.
-    prev: dict[str, str] = {}
-    frontier = [start]
-    while frontier:
-        nxt_frontier = []
-        for v in frontier:
-            for t in succ[v]:
-                if t not in comp:
-                    continue
-                if t == start:
-                    path = [v]
-                    while path[-1] != start:
-                        path.append(prev[path[-1]])
-                    return path[::-1]
-                if t not in prev:
-                    prev[t] = v
-                    nxt_frontier.append(t)
-        frontier = nxt_frontier
-    return [start]

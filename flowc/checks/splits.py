@@ -54,8 +54,8 @@ EXAMPLES: dict[str, tuple[str, str]] = {
 }
 
 
-def check(draft: FlowDraft, diags: list[Diagnostic]) -> Flow:
-    flow = draft.flow
+def check(draft: FlowDraft, flow: Flow, diags: list[Diagnostic]) -> Flow:
+    """Check splits and joins of `flow` (the draft's flow with its loops filled in)."""
     steps = flow.step_map
     file = flow.file
 
@@ -72,7 +72,9 @@ def check(draft: FlowDraft, diags: list[Diagnostic]) -> Flow:
     parents: dict[str, list[str]] = {s.name: [] for s in order}
     for s in order:
         for t in s.successors:
-            parents[t].append(s.name)
+            # A loop's back edge returns to a step already placed; it opens or closes nothing.
+            if not flow.is_back_edge(s.name, t):
+                parents[t].append(s.name)
     for s in order:
         if s.name == "start":
             if s.takes_inputs:

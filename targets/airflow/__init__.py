@@ -18,7 +18,7 @@ from flowc.targets.airflow.render import render_dag
 from flowc.diagnostics import Diagnostic, Severity
 from flowc.ir import Flow, ParamType, Step, Transition
 from flowc.runner.command import step_command
-from flowc.target_api import OutputFile, TargetOption, TargetResult
+from flowc.target_api import OutputFile, TargetOption, TargetResult, refuse_loops
 
 MODES = ("kubernetes", "local")
 # Airflow's own Jinja expressions for the values only known at run time.
@@ -76,6 +76,14 @@ class AirflowTarget:
 
         opts = _Options.read(options)
         diagnostics = list(opts.problems(flow))
+        loops = refuse_loops(
+            flow,
+            "an Airflow DAG run cannot run a task again, so it cannot loop",
+            "run the flow with `flowc run`, or compile it for step-functions or argo, which run loops; "
+            "on Airflow, unroll the loop into steps or trigger the DAG again from its last task",
+        )
+        if loops:
+            return TargetResult(diagnostics=tuple(diagnostics + loops))
         plan = plan_dag(flow)
         diagnostics += plan.diagnostics
         if opts.mode == "kubernetes":

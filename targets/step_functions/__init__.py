@@ -20,7 +20,7 @@ from typing import Any
 
 from flowc.diagnostics import Diagnostic, Severity
 from flowc.ir import Flow
-from flowc.target_api import OutputFile, TargetOption, TargetResult
+from flowc.target_api import OutputFile, TargetOption, TargetResult, refuse_loops
 
 from . import limits, names
 from .cron import to_aws
@@ -47,6 +47,9 @@ class StepFunctionsTarget:
     def compile(self, flow: Flow, options: Mapping[str, Any]) -> TargetResult:
         settings, problems = Settings.from_options(options)
         diags = [Diagnostic("FC501", p, flow.file, flow.span) for p in problems]
+        diags += refuse_loops(
+            flow, "this flowc does not lower loops for Step Functions yet", "run the flow with `flowc run`"
+        )
         if diags:
             return TargetResult(diagnostics=tuple(diags))
         try:

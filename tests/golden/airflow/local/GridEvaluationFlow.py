@@ -181,7 +181,7 @@ with DAG(
     tasks = {}
     tasks['start'] = FlowcStep(
         task_id='start',
-        argv=['step', '--flow', 'GridEvaluationFlow', '--code', '5f975e210f2812345e4e', '--step', 'start', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--params-json', '{{ params | flowc_params }}', '--print-output'],
+        argv=['step', '--flow', 'GridEvaluationFlow', '--code', 'e8bd8678e4605331684a', '--step', 'start', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--params-json', '{{ params | flowc_params }}', '--print-output'],
     )
     tasks['start-fanout'] = FlowcFanout(
         task_id='start-fanout',
@@ -191,7 +191,7 @@ with DAG(
     )
     tasks['region'] = FlowcStep.partial(
         task_id='region',
-        argv=['step', '--flow', 'GridEvaluationFlow', '--code', '5f975e210f2812345e4e', '--step', 'region', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--index', '{{ task.flowc_index }}', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
+        argv=['step', '--flow', 'GridEvaluationFlow', '--code', 'e8bd8678e4605331684a', '--step', 'region', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--index', '{{ task.flowc_index }}', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
         doc_md='One task per region; each fans out again over the models.',
     ).expand(flowc_index=tasks['start-fanout'].output)
     tasks['region-fanout'] = FlowcFanout(
@@ -202,24 +202,24 @@ with DAG(
     )
     tasks['evaluate'] = FlowcStep.partial(
         task_id='evaluate',
-        argv=['step', '--flow', 'GridEvaluationFlow', '--code', '5f975e210f2812345e4e', '--step', 'evaluate', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--index', '{{ task.flowc_index }}', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
+        argv=['step', '--flow', 'GridEvaluationFlow', '--code', 'e8bd8678e4605331684a', '--step', 'evaluate', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--index', '{{ task.flowc_index }}', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
         doc_md='Score one model on one region (a deterministic stand-in for a real evaluation).',
     ).expand(flowc_index=tasks['region-fanout'].output)
     tasks['champion'] = FlowcStep.partial(
         task_id='champion',
-        argv=['step', '--flow', 'GridEvaluationFlow', '--code', '5f975e210f2812345e4e', '--step', 'champion', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--index', '{{ task.flowc_index }}', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
+        argv=['step', '--flow', 'GridEvaluationFlow', '--code', 'e8bd8678e4605331684a', '--step', 'champion', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--index', '{{ task.flowc_index }}', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
         trigger_rule='none_failed_min_one_success',
         doc_md='The best model of this region.',
     ).expand(flowc_index=tasks['start-fanout'].output)
     tasks['collect'] = FlowcStep(
         task_id='collect',
-        argv=['step', '--flow', 'GridEvaluationFlow', '--code', '5f975e210f2812345e4e', '--step', 'collect', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
+        argv=['step', '--flow', 'GridEvaluationFlow', '--code', 'e8bd8678e4605331684a', '--step', 'collect', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
         trigger_rule='none_failed_min_one_success',
         doc_md='Champions of all regions.',
     )
     tasks['end'] = FlowcStep(
         task_id='end',
-        argv=['step', '--flow', 'GridEvaluationFlow', '--code', '5f975e210f2812345e4e', '--step', 'end', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
+        argv=['step', '--flow', 'GridEvaluationFlow', '--code', 'e8bd8678e4605331684a', '--step', 'end', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
     )
 
     tasks['start'] >> tasks['start-fanout']

@@ -181,7 +181,7 @@ with DAG(
     tasks = {}
     tasks['start'] = FlowcStep(
         task_id='start',
-        argv=['step', '--flow', 'HyperparamSweepFlow', '--code', 'a6da2c4f5ef95e9d3fa4', '--step', 'start', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--params-json', '{{ params | flowc_params }}', '--print-output'],
+        argv=['step', '--flow', 'HyperparamSweepFlow', '--code', '3791ca20920df954145c', '--step', 'start', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--params-json', '{{ params | flowc_params }}', '--print-output'],
         doc_md='Make the training data once; every trial reads the same artifact.',
     )
     tasks['start-fanout'] = FlowcFanout(
@@ -192,20 +192,20 @@ with DAG(
     )
     tasks['train'] = FlowcStep.partial(
         task_id='train',
-        argv=['step', '--flow', 'HyperparamSweepFlow', '--code', 'a6da2c4f5ef95e9d3fa4', '--step', 'train', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--index', '{{ task.flowc_index }}', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
+        argv=['step', '--flow', 'HyperparamSweepFlow', '--code', '3791ca20920df954145c', '--step', 'train', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--index', '{{ task.flowc_index }}', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
         retries=2,
         retry_delay=datetime.timedelta(seconds=60),
         doc_md='Train one model per learning rate.',
     ).expand(flowc_index=tasks['start-fanout'].output)
     tasks['pick_best'] = FlowcStep(
         task_id='pick_best',
-        argv=['step', '--flow', 'HyperparamSweepFlow', '--code', 'a6da2c4f5ef95e9d3fa4', '--step', 'pick_best', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
+        argv=['step', '--flow', 'HyperparamSweepFlow', '--code', '3791ca20920df954145c', '--step', 'pick_best', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
         trigger_rule='none_failed_min_one_success',
         doc_md='Keep the model with the lowest training error.',
     )
     tasks['end'] = FlowcStep(
         task_id='end',
-        argv=['step', '--flow', 'HyperparamSweepFlow', '--code', 'a6da2c4f5ef95e9d3fa4', '--step', 'end', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
+        argv=['step', '--flow', 'HyperparamSweepFlow', '--code', '3791ca20920df954145c', '--step', 'end', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
         doc_md='Report the winner.',
     )
 

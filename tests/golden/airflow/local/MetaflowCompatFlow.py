@@ -181,25 +181,25 @@ with DAG(
     tasks = {}
     tasks['start'] = FlowcStep(
         task_id='start',
-        argv=['step', '--flow', 'MetaflowCompatFlow', '--code', '14e75b4ec07c6a35e817', '--step', 'start', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--params-json', '{{ params | flowc_params }}', '--print-output'],
+        argv=['step', '--flow', 'MetaflowCompatFlow', '--code', 'dca6fa9090729c2a8feb', '--step', 'start', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--params-json', '{{ params | flowc_params }}', '--print-output'],
     )
     tasks['count_all'] = FlowcStep(
         task_id='count_all',
-        argv=['step', '--flow', 'MetaflowCompatFlow', '--code', '14e75b4ec07c6a35e817', '--step', 'count_all', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
+        argv=['step', '--flow', 'MetaflowCompatFlow', '--code', 'dca6fa9090729c2a8feb', '--step', 'count_all', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
         retries=1,
         retry_delay=datetime.timedelta(seconds=120),
     )
     tasks['count_unique'] = FlowcStep(
         task_id='count_unique',
-        argv=['step', '--flow', 'MetaflowCompatFlow', '--code', '14e75b4ec07c6a35e817', '--step', 'count_unique', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
+        argv=['step', '--flow', 'MetaflowCompatFlow', '--code', 'dca6fa9090729c2a8feb', '--step', 'count_unique', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
     )
     tasks['join'] = FlowcStep(
         task_id='join',
-        argv=['step', '--flow', 'MetaflowCompatFlow', '--code', '14e75b4ec07c6a35e817', '--step', 'join', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
+        argv=['step', '--flow', 'MetaflowCompatFlow', '--code', 'dca6fa9090729c2a8feb', '--step', 'join', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
     )
     tasks['end'] = FlowcStep(
         task_id='end',
-        argv=['step', '--flow', 'MetaflowCompatFlow', '--code', '14e75b4ec07c6a35e817', '--step', 'end', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
+        argv=['step', '--flow', 'MetaflowCompatFlow', '--code', 'dca6fa9090729c2a8feb', '--step', 'end', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
     )
 
     tasks['start'] >> tasks['count_all']

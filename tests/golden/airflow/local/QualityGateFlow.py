@@ -181,7 +181,7 @@ with DAG(
     tasks = {}
     tasks['start'] = FlowcStep(
         task_id='start',
-        argv=['step', '--flow', 'QualityGateFlow', '--code', 'ce9b0d0f89004b0b6d02', '--step', 'start', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--params-json', '{{ params | flowc_params }}', '--print-output'],
+        argv=['step', '--flow', 'QualityGateFlow', '--code', '0153658be0494640ecde', '--step', 'start', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--params-json', '{{ params | flowc_params }}', '--print-output'],
         doc_md='Measure the batch and choose a route.',
     )
     tasks['start-route'] = FlowcRoute(
@@ -192,25 +192,25 @@ with DAG(
     )
     tasks['full_retrain'] = FlowcStep(
         task_id='full_retrain',
-        argv=['step', '--flow', 'QualityGateFlow', '--code', 'ce9b0d0f89004b0b6d02', '--step', 'full_retrain', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
+        argv=['step', '--flow', 'QualityGateFlow', '--code', '0153658be0494640ecde', '--step', 'full_retrain', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
     )
     tasks['incremental_update'] = FlowcStep(
         task_id='incremental_update',
-        argv=['step', '--flow', 'QualityGateFlow', '--code', 'ce9b0d0f89004b0b6d02', '--step', 'incremental_update', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
+        argv=['step', '--flow', 'QualityGateFlow', '--code', '0153658be0494640ecde', '--step', 'incremental_update', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
     )
     tasks['skip_batch'] = FlowcStep(
         task_id='skip_batch',
-        argv=['step', '--flow', 'QualityGateFlow', '--code', 'ce9b0d0f89004b0b6d02', '--step', 'skip_batch', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
+        argv=['step', '--flow', 'QualityGateFlow', '--code', '0153658be0494640ecde', '--step', 'skip_batch', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
     )
     tasks['publish'] = FlowcStep(
         task_id='publish',
-        argv=['step', '--flow', 'QualityGateFlow', '--code', 'ce9b0d0f89004b0b6d02', '--step', 'publish', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
+        argv=['step', '--flow', 'QualityGateFlow', '--code', '0153658be0494640ecde', '--step', 'publish', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
         trigger_rule='none_failed_min_one_success',
         doc_md='Runs after whichever route was taken.',
     )
     tasks['end'] = FlowcStep(
         task_id='end',
-        argv=['step', '--flow', 'QualityGateFlow', '--code', 'ce9b0d0f89004b0b6d02', '--step', 'end', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
+        argv=['step', '--flow', 'QualityGateFlow', '--code', '0153658be0494640ecde', '--step', 'end', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
     )
 
     tasks['start'] >> tasks['start-route']

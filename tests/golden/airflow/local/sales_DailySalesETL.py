@@ -181,34 +181,34 @@ with DAG(
     tasks = {}
     tasks['start'] = FlowcStep(
         task_id='start',
-        argv=['step', '--flow', 'DailySalesETL', '--code', 'bde927ee3e089dea5ec5', '--step', 'start', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--params-json', '{{ params | flowc_params }}', '--print-output'],
+        argv=['step', '--flow', 'DailySalesETL', '--code', 'b465336a9b5b78dfbd2b', '--step', 'start', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--params-json', '{{ params | flowc_params }}', '--print-output'],
         doc_md='Parse the export.',
     )
     tasks['clean_orders'] = FlowcStep(
         task_id='clean_orders',
-        argv=['step', '--flow', 'DailySalesETL', '--code', 'bde927ee3e089dea5ec5', '--step', 'clean_orders', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
+        argv=['step', '--flow', 'DailySalesETL', '--code', 'b465336a9b5b78dfbd2b', '--step', 'clean_orders', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
         execution_timeout=datetime.timedelta(seconds=660),
         doc_md='Keep paid orders, converted to EUR.',
     )
     tasks['clean_customers'] = FlowcStep(
         task_id='clean_customers',
-        argv=['step', '--flow', 'DailySalesETL', '--code', 'bde927ee3e089dea5ec5', '--step', 'clean_customers', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
+        argv=['step', '--flow', 'DailySalesETL', '--code', 'b465336a9b5b78dfbd2b', '--step', 'clean_customers', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
         env={'REPORT_LOCALE': 'fr_FR'},
         doc_md='The distinct customers seen today.',
     )
     tasks['merge'] = FlowcStep(
         task_id='merge',
-        argv=['step', '--flow', 'DailySalesETL', '--code', 'bde927ee3e089dea5ec5', '--step', 'merge', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
+        argv=['step', '--flow', 'DailySalesETL', '--code', 'b465336a9b5b78dfbd2b', '--step', 'merge', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
         doc_md='Bring both halves together.',
     )
     tasks['report'] = FlowcStep(
         task_id='report',
-        argv=['step', '--flow', 'DailySalesETL', '--code', 'bde927ee3e089dea5ec5', '--step', 'report', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
+        argv=['step', '--flow', 'DailySalesETL', '--code', 'b465336a9b5b78dfbd2b', '--step', 'report', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
         doc_md='Revenue per customer.',
     )
     tasks['end'] = FlowcStep(
         task_id='end',
-        argv=['step', '--flow', 'DailySalesETL', '--code', 'bde927ee3e089dea5ec5', '--step', 'end', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
+        argv=['step', '--flow', 'DailySalesETL', '--code', 'b465336a9b5b78dfbd2b', '--step', 'end', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
         doc_md='Done.',
     )
 
