@@ -21,7 +21,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--step", required=True, help="the step to run")
     p.add_argument("--run-id", required=True, help="the run this task belongs to")
     p.add_argument("--datastore", required=True, help="a local folder or s3://bucket/prefix")
-    p.add_argument("--index", default="", help="foreach index path, dot-joined, outermost first")
+    p.add_argument(
+        "--index", default="", help="index path: foreach positions, then loop iterations, dot-joined, outermost first"
+    )
     p.add_argument("--attempt", default="0", help="0-based retry attempt")
     p.add_argument("--param", action="append", default=[], metavar="NAME=VALUE", help="a parameter (start step)")
     p.add_argument("--params-json", help="all parameters as one JSON object (start step)")

@@ -28,8 +28,9 @@ def step_command(
 ) -> list[str]:
     """The argv that runs one task of `flow` through the step runner.
 
-    `index` is the foreach index path, dot-joined and outermost first ("" outside any foreach,
-    "3", "2.1"); `attempt` is the 0-based retry attempt. `params` go to the start task only, as
+    `index` is the task's index path, dot-joined: foreach positions outermost first, then loop
+    iterations outermost first ("" outside any foreach or loop, "3", "2.1"; see flowc.paths).
+    `attempt` is the 0-based retry attempt. `params` go to the start task only, as
     `--param name=value` (the runner types them from the IR); `params_json` is the alternative of one
     JSON object. `output_json`, `output_values` and `print_output` choose where the task's output
     (foreach count, switch case) is written for the orchestrator, besides the datastore.

@@ -11,7 +11,7 @@ writes JSON lines to stdout:
     scheduler -> server  {"op": "run", "id": 7, "argv": ["step", ...], "log": "/path/attempt-0.log"}
                          {"op": "signal", "ids": [7, 8], "sig": 2}
     server -> scheduler  {"id": 7, "pid": 1234}      forked
-    child  -> scheduler  {"id": 7, "exit": 0}        the child's own exit code, written just before it exits
+    child  -> scheduler  {"id": 7, "exit": 0, "pid": 1234}   its own exit code, written just before it exits
     server -> scheduler  {"id": 7, "status": -9}     reaped (an exit code, or minus the signal)
 
 The child reports its own exit code so that tasks already running still report when the server dies;
@@ -191,7 +191,8 @@ class _Server:
                     stream.flush()
             # A process the step forked (and that returned here) is not the task: only the task reports.
             if os.getpid() == me:
-                _send(self.resp_fd, {"id": task, "exit": code})
+                # With its pid: a quick child's report can come before the server's.
+                _send(self.resp_fd, {"id": task, "exit": code, "pid": me})
             os._exit(code)
 
 
@@ -360,6 +361,7 @@ class ForkServer:
                 return
             if "pid" in msg:
                 task.pid = int(msg["pid"])
+            if "exit" not in msg and "status" not in msg:
                 return
             del self._tasks[task.id]
         task._finish(int(msg["exit"] if "exit" in msg else msg["status"]))

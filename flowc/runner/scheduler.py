@@ -20,12 +20,12 @@ import subprocess
 import sys
 import threading
 import time
-from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+from flowc import paths
 from flowc.datastore import layout
 from flowc.datastore.store import FlowDatastore
 from flowc.ir import Flow, JoinKind, Transition
@@ -155,10 +155,8 @@ class LocalScheduler:
         if source_dir is not None:
             # Tracebacks then name the user's own files, not the unpacked code package.
             self.env["FLOWC_SOURCE_DIR"] = str(source_dir.resolve())
-        # The join that closes each foreach split.
-        self.join_of = {s.closes: s.name for s in flow.steps if s.join is JoinKind.FOREACH and s.closes}
-        self.expected: dict[TaskKey, int] = {}
-        self.arrived: Counter[TaskKey] = Counter()
+        # Joins count their arrivals: one per branch or per foreach item, whatever path each took.
+        self.arrivals = paths.Arrivals(flow)
         self.task_times: dict[str, dict[str, Any]] = {}
         self.end_done = False
         # Tasks are forked from a server that has imported the runner once, unless asked not to or
@@ -168,42 +166,18 @@ class LocalScheduler:
 
     # -- the graph -------------------------------------------------------------------------------
 
-    def _arrive(self, join: str, index: Index) -> list[TaskKey]:
-        key = TaskKey(join, index)
-        self.arrived[key] += 1
-        return [key] if self.arrived[key] == self._expected(key) else []
-
-    def _expected(self, key: TaskKey) -> int:
-        step = self.flow.step(key.step)
-        if step.join is JoinKind.FOREACH:
-            return self.expected.get(key, -1)
-        return len(self.flow.parents(key.step))
-
     def _children(self, key: TaskKey, output: Mapping[str, Any]) -> list[TaskKey]:
         step = self.flow.step(key.step)
-        if step.transition is Transition.END:
-            return []
         if step.transition is Transition.FOREACH:
-            count = int(output["foreach_count"])
-            join = TaskKey(self.join_of[step.name], key.index)
-            self.expected[join] = count
-            self.on_event(Event("fanout", key, count=count))
-            body = [TaskKey(step.successors[0], (*key.index, k)) for k in range(count)]
-            return body if count else [join]
-        targets = step.successors
-        if step.transition is Transition.SWITCH:
-            targets = tuple(c.step for c in step.switch_cases if c.value == output["switch_case"])
-        out: list[TaskKey] = []
-        for name in targets:
-            child = self.flow.step(name)
-            index = key.index[: child.foreach_depth]
-            if child.join is None:
-                out.append(TaskKey(name, index))
-                continue
-            ready = self._arrive(name, index)
-            if ready and child.join is JoinKind.FOREACH:
-                self.on_event(Event("fanout_done", TaskKey(step.name, index), count=self.expected[ready[0]]))
-            out.extend(ready)
+            self.on_event(Event("fanout", key, count=int(output["foreach_count"])))
+        out = []
+        for nxt in self.arrivals.add(key.step, key.index, output):
+            child = self.flow.step(nxt.step)
+            if child.join is JoinKind.FOREACH and step.transition is not Transition.FOREACH:
+                assert child.closes is not None
+                count = self.arrivals.needed[(nxt.step, nxt.index)]
+                self.on_event(Event("fanout_done", TaskKey(child.closes, nxt.index), count=count))
+            out.append(TaskKey(nxt.step, nxt.index))
         return out
 
     # -- processes -------------------------------------------------------------------------------
@@ -334,8 +308,8 @@ class LocalScheduler:
                 self._server = None
         if not failures and not self.end_done:
             # Nothing left to run yet the end step never ran: a join waits for inputs that will not come.
-            waiting = sorted(k.name for k, n in self.arrived.items() if n != self._expected(k))
-            detail = f"the run stopped before its end step; joins still waiting for inputs: {', '.join(waiting)}"
+            waiting = ", ".join(self.arrivals.waiting()) or "none"
+            detail = f"the run stopped before its end step; joins still waiting for inputs: {waiting}"
             failures.append(Event("failed", TaskKey("end"), detail=detail))
         return RunResult(not failures, tasks_done, time.monotonic() - t0, failures)
 

@@ -21,10 +21,10 @@ from pathlib import Path
 from typing import Any
 
 import flowc
-from flowc import api
-from flowc.datastore import layout
+from flowc import api, paths
 from flowc.datastore.store import ArtifactError, FlowDatastore
-from flowc.ir import Flow, JoinKind, Step, StepKind, Transition
+from flowc.ir import Flow, Step, StepKind, Transition
+from flowc.paths import Index, fmt_index, task_name
 from flowc.runner import code as code_mod
 from flowc.runner import params as params_mod
 from flowc.runner.namespace import ArtifactReader, ForeachPlace, Inputs, InputView, TaskNamespace
@@ -37,7 +37,6 @@ EXIT_TIMEOUT = 4  # @timeout expired
 EXIT_INTERRUPTED = 130
 
 _FLOWC_DIR = str(Path(flowc.__file__).resolve().parent)
-Index = tuple[int, ...]
 
 
 class TaskError(Exception):
@@ -99,78 +98,38 @@ def user_traceback(exc: BaseException, code_dir: Path | None = None) -> str:
 
 
 def parse_index(text: str) -> Index:
-    if not text:
-        return ()
     try:
-        index = tuple(int(part) for part in text.split("."))
+        return paths.parse_index(text)
     except ValueError:
-        raise TaskError(f"--index {text!r}: expected dot-joined integers such as 3 or 2.1", EXIT_USAGE) from None
-    if any(i < 0 for i in index):
-        raise TaskError(f"--index {text!r}: indexes start at 0", EXIT_USAGE)
-    return index
-
-
-def fmt_index(index: Index) -> str:
-    return ".".join(str(i) for i in index)
-
-
-def task_name(step: str, index: Index) -> str:
-    return f"{step}/{fmt_index(index)}" if index else step
+        raise TaskError(
+            f"--index {text!r}: expected dot-joined integers from 0, such as 3 or 2.1", EXIT_USAGE
+        ) from None
 
 
 # -- finding inputs --------------------------------------------------------------------------------
 
 
-class _Manifests:
-    """Manifest reads of one run, each at most once."""
-
-    def __init__(self, store: FlowDatastore, run_id: str) -> None:
-        self.store = store
-        self.run_id = run_id
-        self._cache: dict[tuple[str, Index], dict[str, Any] | None] = {}
-
-    def get(self, step: str, index: Index) -> dict[str, Any] | None:
-        key = (step, index)
-        if key not in self._cache:
-            self._cache[key] = self.store.read_manifest(self.run_id, step, fmt_index(index))
-        return self._cache[key]
-
-    def need(self, step: str, index: Index, why: str) -> dict[str, Any]:
-        found = self.get(step, index)
-        if found is None:
-            url = self.store.storage.url(layout.manifest_key(self.store.flow, self.run_id, step, fmt_index(index)))
-            raise TaskError(
-                f"{why}: task {task_name(step, index)} of run {self.run_id} has not completed "
-                f"(no manifest at {url}). A task runs only after its parents succeeded."
-            )
-        return found
-
-
-def _place(flow: Flow, manifests: _Manifests, step: Step, index: Index) -> ForeachPlace | None:
+def _place(flow: Flow, tasks: paths.RunTasks, step: Step, index: Index) -> ForeachPlace | None:
     """Where the task (step, index) sits in its innermost foreach, if any."""
     if not step.foreach_scopes:
         return None
     split = flow.step(step.foreach_scopes[-1])
     assert split.foreach_var is not None  # a foreach scope is a foreach split
-    m = manifests.need(split.name, index[:-1], f"{task_name(step.name, index)} reads its foreach item")
-    return ForeachPlace(refs=m["artifacts"], var=split.foreach_var, position=index[-1])
+    sidx = paths.split_index(flow, step, index, split.name)
+    m = tasks.manifest(split.name, sidx)
+    if m is None:
+        raise TaskError(
+            f"{task_name(step.name, index)} reads its foreach item: task {task_name(split.name, sidx)} of run "
+            f"{tasks.run_id} has not completed (no manifest at {tasks.url(split.name, sidx)})"
+        )
+    return ForeachPlace(refs=m["artifacts"], var=split.foreach_var, position=index[len(step.foreach_scopes) - 1])
 
 
-def _input_tasks(flow: Flow, manifests: _Manifests, step: Step, index: Index) -> list[tuple[Step, Index]]:
-    parents = [flow.step(p) for p in flow.parents(step.name)]
-    me = task_name(step.name, index)
-    if step.join is JoinKind.FOREACH:
-        assert step.closes is not None
-        split = manifests.need(step.closes, index, f"join {me} reads the foreach count")
-        count = int(split["output"].get("foreach_count", 0))
-        return [(p, (*index, k)) for k in range(count) for p in parents]
-    if step.join is JoinKind.STATIC:
-        return [(p, index[: p.foreach_depth]) for p in parents]
-    done = [(p, index[: p.foreach_depth]) for p in parents]
-    if len(done) > 1:
-        # After a switch only the case that ran has a task; take whichever completed.
-        done = [(p, i) for p, i in done if manifests.get(p.name, i) is not None][:1] or done[:1]
-    return done
+def _inputs(flow: Flow, tasks: paths.RunTasks, step: Step, index: Index) -> list[paths.ParentTask]:
+    try:
+        return paths.resolve_inputs(flow, step.name, index, tasks)
+    except paths.PathError as exc:
+        raise TaskError(str(exc)) from None
 
 
 # -- running ---------------------------------------------------------------------------------------
@@ -314,7 +273,7 @@ def _setup_namespace(
 ) -> tuple[TaskNamespace, Inputs | None, dict[str, Any]]:
     """The task's namespace, its join inputs, and (start only) the parameter values by attribute."""
     reader = ArtifactReader(store)
-    manifests = _Manifests(store, spec.run_id)
+    tasks = paths.RunTasks(store, spec.run_id)
     task = task_name(step.name, index)
     assigned: dict[str, Any] = {}
     inputs: Inputs | None = None
@@ -328,20 +287,22 @@ def _setup_namespace(
         assigned = {flow.parameter(n).attr: v for n, v in values.items()}
     elif step.join is not None:
         views = []
-        for parent, pindex in _input_tasks(flow, manifests, step, index):
-            m = manifests.need(parent.name, pindex, f"join {task} reads its inputs")
+        for parent in _inputs(flow, tasks, step, index):
+            m = parent.manifest
             store.mark_known({r["sha"] for r in m["artifacts"].values()})
-            views.append(InputView(reader, parent.name, fmt_index(pindex), m, _place(flow, manifests, parent, pindex)))
+            place = _place(flow, tasks, parent.step, parent.index)
+            views.append(InputView(reader, parent.step.name, fmt_index(parent.index), m, place))
         inputs = Inputs(views)
         # Parameters are part of every task's namespace; a join takes them from the start task.
-        start = manifests.need("start", (), f"join {task} reads the parameters")
+        start = tasks.manifest("start", ())
+        if start is None:
+            raise TaskError(f"join {task} reads the parameters: task start of run {spec.run_id} has not completed")
         refs = {p.attr: start["artifacts"][p.attr] for p in flow.parameters if p.attr in start["artifacts"]}
     else:
-        (parent, pindex), *_ = _input_tasks(flow, manifests, step, index)
-        m = manifests.need(parent.name, pindex, f"{task} reads its parent")
-        refs = m["artifacts"]
+        (parent,) = _inputs(flow, tasks, step, index)
+        refs = parent.manifest["artifacts"]
         store.mark_known({r["sha"] for r in refs.values()})
-    ns = TaskNamespace(reader, step.name, refs, _place(flow, manifests, step, index), step.join is not None)
+    ns = TaskNamespace(reader, step.name, refs, _place(flow, tasks, step, index), step.join is not None)
     return ns, inputs, assigned
 
 
@@ -364,13 +325,19 @@ def run_task(spec: TaskSpec) -> TaskResult:
             EXIT_USAGE,
         ) from None
     index = parse_index(spec.index)
-    if len(index) != step.foreach_depth:
+    if len(index) != step.index_depth:
+        where = f"{len(step.foreach_scopes)} foreach loop(s)"
+        if step.loops:
+            where += f" and {len(step.loops)} loop(s) ({', '.join(step.loops)})"
         raise TaskError(
-            f"step {step.name} runs inside {step.foreach_depth} foreach loop(s), so its --index has "
-            f"{step.foreach_depth} part(s); got {spec.index!r}",
+            f"step {step.name} runs inside {where}, so its --index has {step.index_depth} part(s); got {spec.index!r}",
             EXIT_USAGE,
         )
     task = task_name(step.name, index)
+    try:
+        paths.check_loop_limits(flow, step.name, index)
+    except paths.PathError as exc:
+        raise TaskError(f"task {task}: {exc}") from None
     ns, inputs, assigned = _setup_namespace(spec, flow, step, index, store, [code.code_dir])
 
     try:
@@ -418,6 +385,10 @@ def run_task(spec: TaskSpec) -> TaskResult:
         _check_transition(step, obj, task)
 
     output = _output(step, obj, task)
+    try:
+        paths.check_transition_limits(flow, step.name, index, output)
+    except paths.PathError as exc:
+        raise TaskError(str(exc)) from None
     try:
         artifacts = ns.collect(obj)
     except ArtifactError as exc:
