@@ -176,13 +176,23 @@ class FlowSpec:
 
     @property
     def input(self) -> Any:
-        """In a foreach task, this task's item of the foreach's list."""
+        """In a foreach task, this task's item of the innermost foreach's list (as its split fixed
+        it); None outside any foreach, as in Metaflow."""
         return self._flowc_namespace("input").foreach_input()
 
     @property
-    def index(self) -> int:
-        """In a foreach task, the position of `self.input` in the foreach's list."""
-        return int(self._flowc_namespace("index").foreach_position())
+    def index(self) -> int | None:
+        """In a foreach task, the position of `self.input` in the innermost foreach's list; None
+        outside any foreach, as in Metaflow."""
+        position: int | None = self._flowc_namespace("index").foreach_position()
+        return position
+
+    def foreach_stack(self) -> list[tuple[int, int, Any]]:
+        """One `(index, number of items, item)` per enclosing foreach, outermost first (Metaflow's
+        `foreach_stack()`); `[]` outside any foreach. The last tuple holds `self.index` and
+        `self.input`."""
+        stack: list[tuple[int, int, Any]] = self._flowc_namespace("foreach_stack()").foreach_stack()
+        return stack
 
     def merge_artifacts(self, inputs: Any, exclude: list[str] | None = None, include: list[str] | None = None) -> None:
         """In a join: take over every artifact on which all inputs agree (Metaflow's rules).

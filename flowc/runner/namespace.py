@@ -7,7 +7,7 @@ the instance's `__dict__`; at the end both are combined into the task's own mani
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,12 +22,28 @@ class MergeError(Exception):
 
 
 @dataclass(frozen=True)
-class ForeachPlace:
-    """Where a task sits in its innermost foreach: the split task's artifact and this position."""
+class SplitRecord:
+    """What a foreach split task fixed: its item list (a manifest entry of the stored list) and count."""
 
-    refs: dict[str, dict[str, Any]]  # the split task's manifest artifacts
-    var: str
-    position: int
+    items: dict[str, Any] | None
+    count: int
+
+
+class ForeachPlace:
+    """Where a task sits in one enclosing foreach: its position, and (read on first use) the split's
+    record of the items. `record` raises when the split task cannot be read."""
+
+    def __init__(self, split: str, position: int, record: Callable[[], SplitRecord]) -> None:
+        self.split = split
+        self.position = position
+        self._record = record
+        self._cached: SplitRecord | None = None
+
+    @property
+    def record(self) -> SplitRecord:
+        if self._cached is None:
+            self._cached = self._record()
+        return self._cached
 
 
 class ArtifactReader:
@@ -43,14 +59,11 @@ class ArtifactReader:
         return self._cache[sha]
 
     def foreach_item(self, place: ForeachPlace) -> Any:
-        ref = place.refs.get(place.var)
+        """The task's item: by position in the list its split stored (never re-iterated here)."""
+        ref = place.record.items
         if ref is None:
-            raise AttributeError(f"the foreach split did not store {place.var!r}")
-        items = self.value(ref["sha"])
-        try:
-            return items[place.position]
-        except TypeError:
-            return list(items)[place.position]
+            raise AttributeError(f"the foreach split {place.split} stored no items")
+        return self.value(ref["sha"])[place.position]
 
 
 class TaskNamespace:
@@ -61,13 +74,14 @@ class TaskNamespace:
         reader: ArtifactReader,
         step: str,
         refs: dict[str, dict[str, Any]],
-        foreach: ForeachPlace | None = None,
+        foreach: Sequence[ForeachPlace] = (),
         is_join: bool = False,
     ) -> None:
         self.reader = reader
         self.step = step
         self.refs = dict(refs)
-        self.foreach = foreach
+        # Every enclosing foreach, outermost first.
+        self.foreach = tuple(foreach)
         self.is_join = is_join
         # name -> (value, manifest entry) for values loaded from refs into the instance.
         self.loaded: dict[str, tuple[Any, dict[str, Any]]] = {}
@@ -86,14 +100,16 @@ class TaskNamespace:
         return value
 
     def foreach_input(self) -> Any:
-        if self.foreach is None:
-            raise AttributeError(f"self.input: step {self.step!r} is not inside a foreach")
-        return self.reader.foreach_item(self.foreach)
+        """`self.input`: the item of the innermost foreach; None outside any foreach (as in Metaflow)."""
+        return self.reader.foreach_item(self.foreach[-1]) if self.foreach else None
 
-    def foreach_position(self) -> int:
-        if self.foreach is None:
-            raise AttributeError(f"self.index: step {self.step!r} is not inside a foreach")
-        return self.foreach.position
+    def foreach_position(self) -> int | None:
+        """`self.index`: the position in the innermost foreach; None outside any foreach."""
+        return self.foreach[-1].position if self.foreach else None
+
+    def foreach_stack(self) -> list[tuple[int, int, Any]]:
+        """`self.foreach_stack()`: (position, number of items, item) per enclosing foreach, outermost first."""
+        return [(p.position, p.record.count, self.reader.foreach_item(p)) for p in self.foreach]
 
     def has(self, obj: Any, name: str) -> bool:
         return name in obj.__dict__ or name in self.refs or hasattr(type(obj), name)
@@ -168,15 +184,13 @@ class InputView:
 
     @property
     def input(self) -> Any:
-        if self._flowc_place is None:
-            raise AttributeError(f"input {self._flowc_task!r} is not a foreach task")
-        return self._flowc_reader.foreach_item(self._flowc_place)
+        """The input task's foreach item (innermost foreach); None when it ran in no foreach."""
+        return None if self._flowc_place is None else self._flowc_reader.foreach_item(self._flowc_place)
 
     @property
-    def index(self) -> int:
-        if self._flowc_place is None:
-            raise AttributeError(f"input {self._flowc_task!r} is not a foreach task")
-        return self._flowc_place.position
+    def index(self) -> int | None:
+        """The input task's position in its innermost foreach; None when it ran in no foreach."""
+        return None if self._flowc_place is None else self._flowc_place.position
 
     def __repr__(self) -> str:
         return f"<input {self._flowc_task}>"

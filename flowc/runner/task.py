@@ -17,6 +17,7 @@ import traceback
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +28,7 @@ from flowc.ir import Flow, Step, StepKind, Transition
 from flowc.paths import Index, fmt_index, task_name
 from flowc.runner import code as code_mod
 from flowc.runner import params as params_mod
-from flowc.runner.namespace import ArtifactReader, ForeachPlace, Inputs, InputView, TaskNamespace
+from flowc.runner.namespace import ArtifactReader, ForeachPlace, Inputs, InputView, SplitRecord, TaskNamespace
 
 EXIT_OK = 0
 EXIT_STEP_FAILED = 1  # the step's code raised (the traceback is the user's)
@@ -109,20 +110,74 @@ def parse_index(text: str) -> Index:
 # -- finding inputs --------------------------------------------------------------------------------
 
 
-def _place(flow: Flow, tasks: paths.RunTasks, step: Step, index: Index) -> ForeachPlace | None:
-    """Where the task (step, index) sits in its innermost foreach, if any."""
-    if not step.foreach_scopes:
-        return None
-    split = flow.step(step.foreach_scopes[-1])
-    assert split.foreach_var is not None  # a foreach scope is a foreach split
-    sidx = paths.split_index(flow, step, index, split.name)
-    m = tasks.manifest(split.name, sidx)
+def _places(flow: Flow, tasks: paths.RunTasks, step: Step, index: Index) -> tuple[ForeachPlace, ...]:
+    """Where the task (step, index) sits in each enclosing foreach, outermost first. Nothing is read
+    until the step asks for an item (`self.input`, `foreach_stack()`)."""
+    out = []
+    for depth, name in enumerate(step.foreach_scopes):
+        sidx = paths.split_index(flow, step, index, name)
+        out.append(ForeachPlace(name, index[depth], partial(_split_record, flow, tasks, name, sidx)))
+    return tuple(out)
+
+
+def _split_record(flow: Flow, tasks: paths.RunTasks, split: str, index: Index) -> SplitRecord:
+    m = tasks.manifest(split, index)
     if m is None:
         raise TaskError(
-            f"{task_name(step.name, index)} reads its foreach item: task {task_name(split.name, sidx)} of run "
-            f"{tasks.run_id} has not completed (no manifest at {tasks.url(split.name, sidx)})"
+            f"the foreach split task {task_name(split, index)} of run {tasks.run_id} has not completed "
+            f"(no manifest at {tasks.url(split, index)})"
         )
-    return ForeachPlace(refs=m["artifacts"], var=split.foreach_var, position=index[len(step.foreach_scopes) - 1])
+    fixed = m.get("foreach")
+    if fixed is not None:
+        return SplitRecord(items=fixed["items"], count=int(fixed["count"]))
+    # Written before splits stored their items: the foreach variable itself, indexed by position.
+    var = flow.step(split).foreach_var
+    return SplitRecord(items=m["artifacts"].get(var or ""), count=int(m["output"].get("foreach_count", 0)))
+
+
+def _foreach_items(step: Step, obj: Any, task: str) -> list[Any]:
+    """The split's items, materialised once, in order (a set's in sorted order), for every body task
+    to read by position. An iterator (a generator, say) is consumed: its artifact becomes the list."""
+    var = step.foreach_var
+    assert var is not None
+    try:
+        value = getattr(obj, var)
+    except AttributeError:
+        raise TaskError(f"foreach step {task} did not set self.{var}") from None
+    if isinstance(value, (set, frozenset)):
+        try:
+            return sorted(value)
+        except TypeError as exc:
+            raise TaskError(
+                f"foreach step {task}: self.{var} is a {type(value).__name__} whose items cannot be sorted "
+                f"({exc}); a set has no order of its own, so flowc sorts it to give every task the same "
+                f"item in every process. Give foreach a list in the order you want"
+            ) from None
+    try:
+        iterator = iter(value)
+    except TypeError:
+        raise TaskError(
+            f"foreach step {task}: self.{var} ({type(value).__name__}) is not iterable; give foreach a list"
+        ) from None
+    items = list(iterator)
+    if iterator is value:
+        obj.__dict__[var] = items
+    return items
+
+
+def _save_items(store: FlowDatastore, step: Step, items: list[Any], task: str) -> dict[str, Any]:
+    try:
+        return store.save_value(f"foreach items of self.{step.foreach_var}", items)
+    except ArtifactError:
+        for k, item in enumerate(items):
+            try:
+                pickle.dumps(item, protocol=pickle.HIGHEST_PROTOCOL)
+            except Exception as exc:
+                raise TaskError(
+                    f"foreach step {task}: item {k} of self.{step.foreach_var} ({type(item).__name__}) cannot "
+                    f"be stored ({exc}); every item is stored once by the split and read by its task"
+                ) from None
+        raise
 
 
 def _inputs(flow: Flow, tasks: paths.RunTasks, step: Step, index: Index) -> list[paths.ParentTask]:
@@ -239,18 +294,10 @@ def _check_transition(step: Step, obj: Any, task: str) -> None:
         )
 
 
-def _output(step: Step, obj: Any, task: str) -> dict[str, Any]:
+def _output(step: Step, obj: Any, task: str, items: list[Any] | None) -> dict[str, Any]:
     if step.transition is Transition.FOREACH:
-        assert step.foreach_var is not None
-        try:
-            count = len(getattr(obj, step.foreach_var))
-        except AttributeError:
-            raise TaskError(f"foreach step {task} did not set self.{step.foreach_var}") from None
-        except TypeError:
-            raise TaskError(
-                f"foreach step {task}: self.{step.foreach_var} has no length; give foreach a list"
-            ) from None
-        return {"foreach_count": count, "task": task}
+        assert items is not None
+        return {"foreach_count": len(items), "task": task}
     if step.transition is Transition.SWITCH:
         assert step.switch_condition is not None
         try:
@@ -290,7 +337,8 @@ def _setup_namespace(
         for parent in _inputs(flow, tasks, step, index):
             m = parent.manifest
             store.mark_known({r["sha"] for r in m["artifacts"].values()})
-            place = _place(flow, tasks, parent.step, parent.index)
+            places = _places(flow, tasks, parent.step, parent.index)
+            place = places[-1] if places else None
             views.append(InputView(reader, parent.step.name, fmt_index(parent.index), m, place))
         inputs = Inputs(views)
         # Parameters are part of every task's namespace; a join takes them from the start task.
@@ -302,7 +350,7 @@ def _setup_namespace(
         (parent,) = _inputs(flow, tasks, step, index)
         refs = parent.manifest["artifacts"]
         store.mark_known({r["sha"] for r in refs.values()})
-    ns = TaskNamespace(reader, step.name, refs, _place(flow, tasks, step, index), step.join is not None)
+    ns = TaskNamespace(reader, step.name, refs, _places(flow, tasks, step, index), step.join is not None)
     return ns, inputs, assigned
 
 
@@ -384,11 +432,21 @@ def run_task(spec: TaskSpec) -> TaskResult:
             obj.__dict__[decos.catch.var] = None
         _check_transition(step, obj, task)
 
-    output = _output(step, obj, task)
+    items = None
+    if step.transition is Transition.FOREACH:
+        try:
+            items = _foreach_items(step, obj, task)
+        except TaskError:
+            raise
+        except Exception as exc:  # the user's iterable raised while it was read
+            raise StepFailed(task, exc, code.code_dir) from None
+    output = _output(step, obj, task, items)
     try:
         paths.check_transition_limits(flow, step.name, index, output)
     except paths.PathError as exc:
         raise TaskError(str(exc)) from None
+    # A foreach split's items, fixed once: every body task reads its item by position from this list.
+    fixed = None if items is None else {"count": len(items), "items": _save_items(store, step, items, task)}
     try:
         artifacts = ns.collect(obj)
     except ArtifactError as exc:
@@ -405,6 +463,7 @@ def run_task(spec: TaskSpec) -> TaskResult:
         "artifacts": artifacts,
         "output": output,
         "caught": None if caught is None else {"type": caught.type, "message": caught.message},
+        **({"foreach": fixed} if fixed is not None else {}),
         "started_at": round(started, 3),
         "finished_at": round(time.time(), 3),
     }
