@@ -241,9 +241,9 @@ def drive(flow: Flow, run: Callable[[str, Index], Mapping[str, Any]]) -> list[tu
 
 def loop_limit(flow: Flow, header: str) -> int:
     """The maximum number of iterations of the loop whose header is `header`."""
-    # `max_iterations` is set by `@loop(max_iterations=N)` on the header, where the IR has it.
-    limit = getattr(flow.step(header).decorators, "max_iterations", None)
-    return int(limit) if limit else DEFAULT_MAX_ITERATIONS
+    # Set by `@loop(max_iterations=N)` on the header.
+    limit = flow.step(header).decorators.max_iterations
+    return limit if limit is not None else DEFAULT_MAX_ITERATIONS
 
 
 def check_loop_limits(flow: Flow, step: str, index: Index) -> None:

@@ -41,10 +41,11 @@ def new_run_id() -> str:
 class Progress:
     """Prints scheduler events as lines a person (or a CI log) can follow."""
 
-    def __init__(self, out: IO[str], color: bool, t0: float) -> None:
+    def __init__(self, out: IO[str], color: bool, t0: float, in_foreach: frozenset[str] = frozenset()) -> None:
         self.out = out
         self.color = color
         self.t0 = t0
+        self.in_foreach = in_foreach  # steps inside a foreach: only fan-out summaries are shown
 
     def _c(self, code: str, text: str) -> str:
         return f"{code}{text}{_RESET}" if self.color else text
@@ -55,8 +56,9 @@ class Progress:
 
     def __call__(self, e: Any) -> None:
         name = e.task.name
-        # Inside a foreach only fan-out summaries are shown, so a 1,000-way foreach stays readable.
-        in_foreach = bool(e.task.index)
+        # Inside a foreach only fan-out summaries are shown, so a 1,000-way foreach stays readable;
+        # each iteration of a loop outside any foreach is shown (`count/2`).
+        in_foreach = e.task.step in self.in_foreach
         if e.kind == "started" and not in_foreach:
             again = f" (attempt {e.attempt})" if e.attempt else ""
             self.line(f"{name:<24} started{again}")
@@ -115,7 +117,7 @@ def run(args: argparse.Namespace) -> int:
 
     out = sys.stdout
     t0 = time.monotonic()
-    progress = Progress(out, use_color(out, args.color), t0)
+    progress = Progress(out, use_color(out, args.color), t0, frozenset(s.name for s in flow.steps if s.foreach_scopes))
     log_root = Path(store.storage.root) if not store.storage.root.startswith("s3://") else Path(".flowc")
     logs = log_root / layout.run_prefix(flow.name, run_id) / "logs"
     print(f"flowc run: {flow.name} run {run_id}", file=out)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flowc.ir import Flow, JoinKind, Span, Step, SwitchCase, Transition
+from flowc.ir import Decorators, Flow, JoinKind, Span, Step, SwitchCase, Transition
 
 _SPAN = Span(1, 1, 1, 2)
 
@@ -34,12 +34,18 @@ def flow(name: str, *steps: Step) -> Flow:
     return Flow(name=name, file="loops_flow.py", span=_SPAN, steps=steps, dialect="flowc")
 
 
-def simple_loop() -> Flow:
+def simple_loop(max_iterations: int | None = None) -> Flow:
     """start -> count (again: count, done: end) -> end."""
     return flow(
         "SimpleLoopFlow",
         linear("start", "count"),
-        switch("count", "go", {"again": "count", "done": "end"}, loops=("count",)),
+        switch(
+            "count",
+            "go",
+            {"again": "count", "done": "end"},
+            loops=("count",),
+            decorators=Decorators(max_iterations=max_iterations),
+        ),
         end(),
     )
 

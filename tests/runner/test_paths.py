@@ -179,9 +179,11 @@ def test_a_loop_inside_a_branch_leaves_its_last_iteration_to_the_join(harness):
     assert h.artifacts("join")["ns"] == [4, -1]
 
 
-def test_a_runaway_loop_fails_the_task_that_would_go_round_once_too_often(harness, monkeypatch):
-    monkeypatch.setattr(paths, "DEFAULT_MAX_ITERATIONS", 2)
-    h = harness(FLOWS / "loops_flow.py", loop_ir.simple_loop())
+@pytest.mark.parametrize("by", ["default", "decorator"])
+def test_a_runaway_loop_fails_the_task_that_would_go_round_once_too_often(harness, monkeypatch, by):
+    if by == "default":
+        monkeypatch.setattr(paths, "DEFAULT_MAX_ITERATIONS", 2)
+    h = harness(FLOWS / "loops_flow.py", loop_ir.simple_loop(max_iterations=2 if by == "decorator" else None))
     h.run("start")
     h.run("count", "0")
     with pytest.raises(TaskError, match=r"the loop at step count reached its maximum of 2 iterations"):
@@ -205,3 +207,24 @@ def test_a_loop_iteration_whose_previous_iteration_did_not_run_is_refused(harnes
         h.run("count", "1")
     with pytest.raises((TaskError, StepFailed)):
         h.run("end")
+
+
+@pytest.mark.parametrize(
+    ("name", "built"),
+    [
+        ("SimpleLoopFlow", loop_ir.simple_loop),
+        ("BodyLoopFlow", loop_ir.body_loop),
+        ("ForeachLoopFlow", loop_ir.foreach_loop),
+        ("NestedLoopsFlow", loop_ir.nested_loops),
+        ("BranchLoopFlow", loop_ir.branch_loop),
+    ],
+)
+def test_the_hand_built_loop_ir_is_what_the_analyzer_gives(name, built):
+    flow = analyze(FLOWS / "loops_flow.py", name).flow
+    assert flow is not None
+    mine = built()
+    for s in flow.steps:
+        m = mine.step(s.name)
+        assert (s.successors, s.loops, s.foreach_scopes, s.join, s.closes) == (
+            m.successors, m.loops, m.foreach_scopes, m.join, m.closes
+        )  # fmt: skip

@@ -3,6 +3,8 @@ spawned alike. Flows with loops use hand-built IR (tests/runner/loop_ir.py)."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -72,3 +74,15 @@ def test_a_join_right_after_a_switch_in_a_foreach_runs(tmp_path):
     assert store.task_artifacts("r1", "join")["seen"] == [(0, "odd:3"), (1, "even:4"), (2, "odd:5"), (3, "even:10")]
     done = [e for e in events if e.kind == "fanout_done"]
     assert [(e.task.name, e.count) for e in done] == [("start", 4)]
+
+
+def test_flowc_run_stops_a_runaway_loop_at_its_limit(tmp_path):
+    proc = subprocess.run(
+        [sys.executable, "-m", "flowc", "run", str(FLOWS / "runaway_loop_flow.py"), "--datastore", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 1
+    assert "spin/2                   FAILED (exit 3, attempt 0)" in proc.stdout  # each iteration is shown
+    assert "the loop at step spin reached its maximum of 3 iterations" in proc.stderr
