@@ -10,7 +10,6 @@ from flowc.api import (
     JSONType,
     Parameter,
     catch,
-    current,
     environment,
     image,
     loop,
@@ -21,6 +20,7 @@ from flowc.api import (
     step,
     timeout,
 )
+from flowc.current import current
 
 __version__ = "0.1.0"
 

@@ -109,28 +109,6 @@ class IncludeFile(Parameter):
         self.is_text = is_text
 
 
-class _Current:
-    """`current`: facts about the running task. The runner fills it in before a step runs."""
-
-    def __init__(self) -> None:
-        self._info: dict[str, Any] = {}
-
-    def _set(self, **info: Any) -> None:
-        self._info = dict(info)
-
-    def __getattr__(self, name: str) -> Any:
-        info = self.__dict__.get("_info", {})
-        if name in info:
-            return info[name]
-        raise AttributeError(f"current.{name} is only available while a step runs under flowc")
-
-    def __repr__(self) -> str:
-        return f"current({self._info!r})"
-
-
-current = _Current()
-
-
 class StepException:
     """What `@catch(var=...)` stores when a step fails on its last attempt: the error, as text.
 

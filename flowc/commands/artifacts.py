@@ -49,9 +49,9 @@ def run(args: argparse.Namespace) -> int:
 def _show(name: str, args: argparse.Namespace) -> int:
     from flowc.client import Run
 
-    run = Run(name, args.run_id, args.datastore)
+    run = Run(name, args.run_id, args.datastore, _namespace_check=False)
     step = run[args.step]
-    tasks = [step[args.task]] if args.task is not None else step.tasks
+    tasks = [step[args.task]] if args.task is not None else step.tasks()
     if args.format == "json":
         doc = {
             "flow": run.flow,
@@ -68,7 +68,7 @@ def _show(name: str, args: argparse.Namespace) -> int:
 
 
 def _too_big(task: Task, name: str, max_bytes: int) -> bool:
-    return bool(max_bytes) and task.artifacts[name].size > max_bytes
+    return bool(max_bytes) and task[name].size > max_bytes
 
 
 def _load(task: Task, name: str) -> tuple[bool, Any]:
@@ -76,7 +76,7 @@ def _load(task: Task, name: str) -> tuple[bool, Any]:
     from flowc.client import ClientError
 
     try:
-        return True, task[name]
+        return True, task[name].data
     except ClientError as exc:
         return False, str(exc)
 
@@ -106,7 +106,8 @@ def json_value(value: Any) -> tuple[bool, Any]:
 
 def _task_json(task: Task, max_bytes: int) -> dict[str, Any]:
     artifacts: dict[str, Any] = {}
-    for name, info in task.artifacts.items():
+    for name in task.artifact_names:
+        info = task[name]
         entry: dict[str, Any] = {"type": info.type, "size": info.size}
         if _too_big(task, name, max_bytes):
             entry["skipped"] = f"larger than --max-bytes {max_bytes}"
@@ -122,8 +123,8 @@ def _task_json(task: Task, max_bytes: int) -> dict[str, Any]:
                     entry["repr"] = short_repr(value)
         artifacts[name] = entry
     return {
-        "task": task.id,
-        "index": task.index,
+        "task": f"{task.step}/{task.index_path}" if task.index_path else task.step,
+        "index": task.index_path,
         "pathspec": task.pathspec,
         "attempt": task.attempt,
         "caught": task.caught,
@@ -137,11 +138,15 @@ def _print_text(run: Run, tasks: list[Task], max_bytes: int) -> None:
     out = sys.stdout
     print(f"{run.flow} run {run.id} ({run.status}, started {local_time(run.started_at)})", file=out)
     for task in tasks:
-        print(f"\n{task.id}", file=out)
+        print(f"\n{task.step}/{task.index_path}" if task.index_path else f"\n{task.step}", file=out)
+        if not task.finished:
+            print(f"  did not complete (the run {run.status}); its log: flowc logs {task.pathspec}", file=out)
+            continue
         if task.caught:
             print(f"  caught {task.caught.get('type')}: {task.caught.get('message')}", file=out)
         rows: list[list[str]] = []
-        for name, info in task.artifacts.items():
+        for name in task.artifact_names:
+            info = task[name]
             if _too_big(task, name, max_bytes):
                 text = f"({size(info.size)}, not loaded: over --max-bytes)"
             else:

@@ -25,6 +25,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--max-workers", type=int, default=os.cpu_count() or 1, help="tasks run at once (default: CPUs)")
     p.add_argument("--datastore", default=".flowc", help="local folder or s3://bucket/prefix (default .flowc)")
     p.add_argument("--run-id", help="the run's id (default: time and a random suffix)")
+    p.add_argument("--tag", action="append", default=[], metavar="TAG", help="tag the run (repeatable)")
+    p.add_argument("--branch", help="@project branch (default: user.<you>); the run is test.<branch>")
+    p.add_argument("--production", action="store_true", help="run on the @project's production branch")
     p.add_argument("--color", choices=("auto", "always", "never"), default="auto")
     p.add_argument(
         "--spawn",
@@ -78,12 +81,14 @@ class Progress:
 
 
 def run(args: argparse.Namespace) -> int:
+    from flowc import identity
     from flowc.commands._common import print_diagnostics, use_color
     from flowc.compiler import analyze
     from flowc.datastore import layout
     from flowc.datastore.package import build_code_package
     from flowc.datastore.store import FlowDatastore
     from flowc.runner import params as params_mod
+    from flowc.runner import task_context
     from flowc.runner.scheduler import LocalScheduler, log_tail
 
     err = sys.stderr
@@ -108,6 +113,13 @@ def run(args: argparse.Namespace) -> int:
             print(f"flowc run: {problem}", file=err)
         return 2
     try:
+        tags = identity.check_user_tags(args.tag)
+        task_env = task_context.local_run_env(tags, args.branch, args.production)
+        record = task_context.run_record(flow, {**os.environ, **task_env})
+    except ValueError as exc:  # a bad tag, or a branch name @project's rule refuses
+        print(f"flowc run: {exc}", file=err)
+        return 2
+    try:
         store = FlowDatastore.open(args.datastore, flow.name)
         package = build_code_package(flow, args.path)
         store.put_code(package.id, package.data)
@@ -129,6 +141,8 @@ def run(args: argparse.Namespace) -> int:
         "parameters": values,
         "status": "running",
         "started_at": round(time.time(), 3),
+        **record,
+        "log_root": str(log_root.resolve()),
     }
     store.write_run_meta(run_id, meta)
     scheduler = LocalScheduler(
@@ -140,6 +154,7 @@ def run(args: argparse.Namespace) -> int:
         params=values,
         max_workers=args.max_workers,
         on_event=progress,
+        env=task_env,
         source_dir=Path(args.path).parent,
         fork_server=not (args.spawn or os.environ.get("FLOWC_RUN_SPAWN", "") not in ("", "0")),
     )

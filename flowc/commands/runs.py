@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from datetime import datetime, timezone
 from typing import Any
 
 from flowc.commands._results import add_flow_arguments, duration, flow_name, local_time, read_datastore, table
@@ -28,14 +29,16 @@ def run(args: argparse.Namespace) -> int:
     return read_datastore("runs", args.datastore, lambda: _show(name, args))
 
 
+def _iso(when: datetime | None) -> str | None:
+    # The client gives naive local times (as Metaflow's does); JSON says UTC, with its offset.
+    return when.astimezone(timezone.utc).isoformat() if when is not None else None
+
+
 def _show(name: str, args: argparse.Namespace) -> int:
     from flowc.client import Flow
 
-    flow = Flow(name, args.datastore)
+    flow = Flow(name, args.datastore, _namespace_check=False)
     runs = flow.runs()
-    if not runs:
-        flow.run(None)  # raises RunNotFound, naming the flows the datastore does hold
-        return 1
     shown = runs[: args.limit] if args.limit else runs
     out = sys.stdout
     if args.format == "json":
@@ -43,8 +46,8 @@ def _show(name: str, args: argparse.Namespace) -> int:
             {
                 "run_id": r.id,
                 "status": r.status,
-                "started_at": r.started_at.isoformat() if r.started_at else None,
-                "finished_at": r.finished_at.isoformat() if r.finished_at else None,
+                "started_at": _iso(r.started_at),
+                "finished_at": _iso(r.finished_at),
                 "duration": r.duration,
                 "tasks": r.task_count,
             }

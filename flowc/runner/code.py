@@ -13,7 +13,6 @@ import os
 import shutil
 import sys
 import tempfile
-import types
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -76,40 +75,23 @@ def fetch(store: FlowDatastore, code_id: str) -> LoadedCode:
     return LoadedCode(flow=flow, root=root, flow_file=root / "code" / meta["flow_file"])
 
 
-def _metaflow_alias() -> types.ModuleType:
-    """A stand-in `metaflow` module that maps Metaflow's authoring names to flowc's."""
-    import flowc
-    from flowc import api
-
-    alias = types.ModuleType("metaflow", "flowc's stand-in for metaflow while a flow is imported")
-    for name in flowc.__all__:
-        if not name.startswith("_"):
-            setattr(alias, name, getattr(flowc, name))
-    # Metaflow decorators that only configure compute: recorded and otherwise ignored here (the
-    # compiler reads them from source).
-    for name in ("kubernetes", "batch", "card", "conda", "conda_base", "pypi", "pypi_base", "secrets"):
-        setattr(alias, name, api._recording_decorator(name))
-    return alias
-
-
 @contextmanager
-def _module_aliases(dialect: str) -> Iterator[None]:
+def flow_modules(dialect: str) -> Iterator[None]:
+    """While a task of a flow written `from metaflow import ...` runs (its import and its step), the
+    `metaflow` modules are flowc's stand-in (flowc.metaflow_compat), whatever else is installed:
+    flowc runs that flow, so `from metaflow import current` inside a step must mean flowc's."""
     if dialect != "metaflow":
         yield
         return
-    saved = sys.modules.get("metaflow")
-    sys.modules["metaflow"] = _metaflow_alias()
-    try:
+    from flowc.metaflow_compat.finder import forced
+
+    with forced():
         yield
-    finally:
-        if saved is None:
-            sys.modules.pop("metaflow", None)
-        else:
-            sys.modules["metaflow"] = saved
 
 
 def import_flow_class(code: LoadedCode) -> type[Any]:
-    """Import the flow's module from the package and return its flow class (user code runs here)."""
+    """Import the flow's module from the package and return its flow class (user code runs here).
+    For a Metaflow-dialect flow, call it inside `flow_modules`."""
     if str(code.code_dir) not in sys.path:
         sys.path.insert(0, str(code.code_dir))
     module_name = code.flow_file.stem
@@ -119,8 +101,7 @@ def import_flow_class(code: LoadedCode) -> type[Any]:
     module = importlib.util.module_from_spec(spec)
     # Registered before it runs, so classes defined in the flow file pickle and unpickle by name.
     sys.modules[module_name] = module
-    with _module_aliases(code.flow.dialect):
-        spec.loader.exec_module(module)
+    spec.loader.exec_module(module)
     cls = getattr(module, code.flow.name, None)
     if not isinstance(cls, type):
         raise CodeError(f"{code.flow_file.name} defines no class {code.flow.name}")

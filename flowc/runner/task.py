@@ -26,8 +26,10 @@ from flowc import api, paths
 from flowc.datastore.store import ArtifactError, FlowDatastore
 from flowc.ir import Flow, Step, StepKind, Transition
 from flowc.paths import Index, fmt_index, task_name
+from flowc.project_names import ProjectError
 from flowc.runner import code as code_mod
 from flowc.runner import params as params_mod
+from flowc.runner import task_context
 from flowc.runner.namespace import ArtifactReader, ForeachPlace, Inputs, InputView, SplitRecord, TaskNamespace
 
 EXIT_OK = 0
@@ -190,23 +192,6 @@ def _inputs(flow: Flow, tasks: paths.RunTasks, step: Step, index: Index) -> list
 # -- running ---------------------------------------------------------------------------------------
 
 
-class _Parameters(Mapping[str, Any]):
-    """`current.parameters`: parameter values by name, loaded on first use."""
-
-    def __init__(self, obj: Any, attrs: dict[str, str]) -> None:
-        self._obj = obj
-        self._attrs = attrs
-
-    def __getitem__(self, name: str) -> Any:
-        return getattr(self._obj, self._attrs[name])
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._attrs)
-
-    def __len__(self) -> int:
-        return len(self._attrs)
-
-
 def _timeout_grace() -> float:
     return float(os.environ.get("FLOWC_TIMEOUT_GRACE_SECONDS", "10"))
 
@@ -362,6 +347,11 @@ def run_task(spec: TaskSpec) -> TaskResult:
         code = code_mod.fetch(store, spec.code)
     except (code_mod.CodeError, ValueError) as exc:
         raise TaskError(str(exc)) from None
+    with code_mod.flow_modules(code.flow.dialect):
+        return _run_loaded(spec, store, code, started)
+
+
+def _run_loaded(spec: TaskSpec, store: FlowDatastore, code: code_mod.LoadedCode, started: float) -> TaskResult:
     flow = code.flow
     if flow.name != spec.flow:
         raise TaskError(f"code package {spec.code} holds flow {flow.name}, not {spec.flow}")
@@ -398,18 +388,12 @@ def run_task(spec: TaskSpec) -> TaskResult:
     obj: Any = object.__new__(cls)  # no __init__: a flow's state is its artifacts
     obj.__dict__["_flowc_ns"] = ns
     obj.__dict__.update(assigned)
-    api.current._set(
-        flow_name=flow.name,
-        run_id=spec.run_id,
-        step_name=step.name,
-        task_id=task,
-        pathspec=f"{flow.name}/{spec.run_id}/{task}",
-        retry_count=spec.attempt,
-        index_path=fmt_index(index),
-        foreach_index=index,
-        parameters=_Parameters(obj, {p.name: p.attr for p in flow.parameters}),
-        is_running_flow=True,
-    )
+    try:
+        task_context.set_current(
+            flow, run_id=spec.run_id, step=step.name, index=index, attempt=spec.attempt, obj=obj, store=store
+        )
+    except ProjectError as exc:
+        raise TaskError(str(exc), EXIT_USAGE) from None
 
     decos = step.decorators
     last_attempt = spec.attempt >= (decos.retry.times if decos.retry else 0)
@@ -467,5 +451,7 @@ def run_task(spec: TaskSpec) -> TaskResult:
         "started_at": round(started, 3),
         "finished_at": round(time.time(), 3),
     }
+    if step.kind is StepKind.START:
+        manifest["run"] = task_context.run_record(flow)
     store.write_task(spec.run_id, step.name, fmt_index(index), manifest, output)
     return TaskResult(output=output, caught=caught)

@@ -139,7 +139,7 @@ def test_artifacts_over_max_bytes_are_not_loaded(runs_root: Path, capsys: pytest
     [
         (["--run", "nope"], "no run 'nope' of flow 'NestedForeachFlow'"),
         (["--step", "cel"], "has no step 'cel'"),
-        (["--step", "cell", "--task", "7"], "no completed task '7'"),
+        (["--step", "cell", "--task", "7"], "has no task '7'"),
     ],
 )
 def test_artifacts_that_are_not_there_fail_with_a_message(
@@ -155,8 +155,14 @@ def test_a_failed_runs_artifacts_point_at_the_steps_that_completed(
 ) -> None:
     code, _, err = cli(capsys, "artifacts", "FailingFlow", "--datastore", str(runs_root))
     assert code == 1
-    assert "step 'end' of run FailingFlow/f1 has no completed task (run failed)" in err
-    assert "steps with completed tasks: start" in err
+    assert "step 'end' of run FailingFlow/f1 has no task (run failed)" in err
+    assert "steps that ran: start, boom" in err
+
+
+def test_a_failed_tasks_artifacts_say_it_did_not_complete(runs_root: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = cli(capsys, "artifacts", "FailingFlow", "--datastore", str(runs_root), "--step", "boom")
+    assert code == 0
+    assert "did not complete" in out and "flowc logs FailingFlow/f1/boom" in out
 
 
 def test_a_flow_name_does_not_load_the_compiler(runs_root: Path) -> None:

@@ -16,6 +16,7 @@ from flowc.client import (
     ArtifactNotFound,
     ClientError,
     Flow,
+    FlowNotFound,
     Run,
     RunNotFound,
     StepNotFound,
@@ -48,9 +49,10 @@ def test_flow_runs_are_listed_newest_first_with_status_and_timing(runs_root: Pat
     assert runs[0].started_at > runs[1].started_at  # type: ignore[operator]
 
 
-def test_steps_come_in_the_flows_order(runs_root: Path) -> None:
+def test_steps_come_newest_first_as_in_metaflow(runs_root: Path) -> None:
     run = Run("NestedForeachFlow", "n1", runs_root)
-    assert [s.name for s in run.steps] == ["start", "row", "cell", "join_cols", "join_rows", "end"]
+    assert [s.name for s in run.steps()] == ["end", "join_rows", "join_cols", "cell", "row", "start"]
+    assert [s.id for s in run] == [s.name for s in run.steps()]
     assert "cell" in run and "nope" not in run
 
 
@@ -58,21 +60,26 @@ def test_foreach_tasks_are_in_index_order_and_found_by_index_path(runs_root: Pat
     run = Run("NestedForeachFlow", "n1", runs_root)
     cell = run["cell"]
     assert cell.indexes == ["0.0", "0.1", "0.2", "1.0", "1.1", "1.2"]
-    assert [t.data.label for t in cell.tasks] == ["a1", "a2", "a3", "b1", "b2", "b3"]
-    assert cell["1.2"]["label"] == "b3"
+    assert [t.data.label for t in cell.tasks()] == ["a1", "a2", "a3", "b1", "b2", "b3"]
+    assert [t.data.label for t in cell] == ["a1", "a2", "a3", "b1", "b2", "b3"]
+    assert cell["1.2"]["label"].data == "b3"
     assert cell[(0, 1)].data.label == "a2"
-    assert cell["1.2"].id == "cell/1.2" and cell["1.2"].foreach_index == (1, 2)
+    assert cell["1.2"].id == "1.2" and cell["1.2"].foreach_index == (1, 2) and cell["1.2"].index == 2
     assert cell["1.2"].pathspec == "NestedForeachFlow/n1/cell/1.2"
-    assert run["row"][1].data.name == "b"
-    assert len(run["join_cols"]) == 2
+    assert run["row"][1].data.name == "b" and run["row"][1].index == 1
+    assert len(run["join_cols"]) == 2 and run["join_cols"]["1"].index == 1 and run["join_rows"].task.index is None  # type: ignore[union-attr]
+    start = run["start"].task
+    assert start is not None and start.id == "_" and start.index is None
+    assert start.pathspec == "NestedForeachFlow/n1/start/_"
 
 
-def test_the_end_shortcut_reads_the_end_tasks_artifacts(runs_root: Path) -> None:
+def test_run_data_reads_the_end_tasks_artifacts(runs_root: Path) -> None:
     run = Run("NestedForeachFlow", "n1", runs_root)
-    assert run.end.count == 6
-    assert run.end.grid == [["a1", "a2", "a3"], ["b1", "b2", "b3"]]
-    assert "count" in run.end and "nope" not in run.end
-    assert set(run.end) == {"count", "grid"}
+    assert run.data is not None and run.data.count == 6
+    assert run.data.grid == [["a1", "a2", "a3"], ["b1", "b2", "b3"]]
+    assert "count" in run.data and "nope" not in run.data
+    assert set(run.data) == {"count", "grid"}
+    assert run.end_task == run["end"].task
 
 
 def test_artifacts_are_loaded_only_when_read_and_once(runs_root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -85,15 +92,17 @@ def test_artifacts_are_loaded_only_when_read_and_once(runs_root: Path, monkeypat
 
     monkeypatch.setattr(FlowDatastore, "load_value", counting)
     task = Run("NestedForeachFlow", "n1", runs_root)["end"].task
-    infos = task.artifacts
-    assert infos["count"].type == "int" and infos["count"].size > 0
+    assert task is not None
+    info = task["count"]
+    assert info.type == "int" and info.size > 0 and task.artifacts.count.sha == info.sha
     assert loaded == []
-    assert task.data.count == 6 and task["count"] == 6
-    assert loaded == [infos["count"].sha]
+    assert task.data.count == 6 and task["count"].data == 6
+    assert loaded == [info.sha]
 
 
 def test_a_missing_artifact_names_the_present_ones(runs_root: Path) -> None:
     task = Run("NestedForeachFlow", "n1", runs_root)["end"].task
+    assert task is not None
     with pytest.raises(ArtifactNotFound, match=r"no artifact 'cuont'; it has: count, grid"):
         task["cuont"]
     with pytest.raises(AttributeError, match="it has: count, grid"):
@@ -102,7 +111,7 @@ def test_a_missing_artifact_names_the_present_ones(runs_root: Path) -> None:
         task["cuont"]
     assert not hasattr(task.data, "cuont")
     assert getattr(task.data, "cuont", "default") == "default"
-    assert task.get("cuont", 7) == 7
+    assert "cuont" not in task and "count" in task
 
 
 def test_an_unknown_run_lists_the_runs(runs_root: Path) -> None:
@@ -113,7 +122,8 @@ def test_an_unknown_run_lists_the_runs(runs_root: Path) -> None:
 def test_an_unknown_flow_lists_the_flows_in_the_datastore(runs_root: Path) -> None:
     with pytest.raises(RunNotFound, match=r"no runs of flow 'ParamFlow' .*flows there: CatchFlow, FailingFlow"):
         Run("ParamFlow", datastore=runs_root)
-    assert Flow("ParamFlow", runs_root).runs() == []
+    with pytest.raises(FlowNotFound, match=r"no runs of flow 'ParamFlow' .*flows there: CatchFlow, FailingFlow"):
+        Flow("ParamFlow", runs_root)
 
 
 def test_an_empty_datastore_says_it_holds_no_flows(tmp_path: Path) -> None:
@@ -123,38 +133,44 @@ def test_an_empty_datastore_says_it_holds_no_flows(tmp_path: Path) -> None:
 
 def test_an_unknown_step_lists_the_steps(runs_root: Path) -> None:
     run = Run("NestedForeachFlow", "n1", runs_root)
-    with pytest.raises(StepNotFound, match=r"has no step 'cel'; steps with completed tasks: start, row, cell"):
+    with pytest.raises(StepNotFound, match=r"has no step 'cel'; steps that ran: start, row, cell"):
         run["cel"]
 
 
 def test_an_unknown_task_lists_the_tasks(runs_root: Path) -> None:
     cell = Run("NestedForeachFlow", "n1", runs_root)["cell"]
-    with pytest.raises(TaskNotFound, match=r"no completed task '2.0'; tasks: 0.0, 0.1, 0.2, 1.0, 1.1, 1.2"):
+    with pytest.raises(TaskNotFound, match=r"has no task '2.0'; tasks: 0.0, 0.1, 0.2, 1.0, 1.1, 1.2"):
         cell["2.0"]
-    with pytest.raises(TaskNotFound, match="has 6 tasks; pick one by index"):
-        cell.task  # noqa: B018
+    with pytest.raises(KeyError):
+        cell["2.0"]
+    assert cell.task == cell["0.0"]  # Metaflow's shortcut gives one task of the step
 
 
-def test_a_failed_run_has_no_end_and_says_which_step_did_not_complete(runs_root: Path) -> None:
+def test_a_failed_run_shows_the_failed_task_with_its_log_and_no_end(runs_root: Path) -> None:
     run = Run("FailingFlow", "f1", runs_root)
-    assert run.status == "failed" and not run.successful
-    assert [s.name for s in run.steps] == ["start"]
+    assert run.status == "failed" and not run.successful and not run.finished
+    assert [s.name for s in run.steps()] == ["boom", "start"]
     assert run.task_count == 1
-    with pytest.raises(StepNotFound, match=r"step 'boom' of run FailingFlow/f1 has no completed task \(run failed\)"):
-        run["boom"]
-    with pytest.raises(StepNotFound, match="'end'"):
-        run.end  # noqa: B018
-    with pytest.raises(RunNotFound, match="no successful run"):
-        Flow("FailingFlow", runs_root).latest_successful_run  # noqa: B018
+    boom = run["boom"].task
+    assert boom is not None and not boom.finished and not boom.successful
+    assert "RuntimeError: this step always fails" in boom.stdout and boom.stdout == boom.stderr
+    with pytest.raises(ArtifactNotFound, match="did not complete"):
+        boom["x"]
+    with pytest.raises(StepNotFound, match=r"step 'end' of run FailingFlow/f1 has no task \(run failed\)"):
+        run["end"]
+    assert run.data is None and run.end_task is None and run.finished_at is not None
+    assert Flow("FailingFlow", runs_root).latest_successful_run is None
 
 
 def test_a_caught_error_is_on_the_task(runs_root: Path) -> None:
     run = Run("CatchFlow", "c1", runs_root)
     fragile = run["fragile"].task
+    assert fragile is not None and fragile.successful
     assert fragile.caught is not None and fragile.caught["type"] == "ValueError"
+    assert fragile.exception == "ValueError: bad input"
     assert isinstance(fragile.data.failure, ValueError)
-    assert run.end.result == "ValueError"
-    assert run["end"].task.caught is None
+    assert run.data is not None and run.data.result == "ValueError"
+    assert run["end"].task.caught is None  # type: ignore[union-attr]
 
 
 def test_a_run_without_run_metadata_is_read_from_its_manifests(runs_root: Path, tmp_path: Path) -> None:
@@ -185,8 +201,9 @@ def test_an_artifact_whose_type_cannot_be_imported_is_a_clear_error(tmp_path: Pa
     ref = {"sha": ds.save_blob(data), "type": "flowc_client_test_gone.Thing", "size": len(data)}
     ds.write_task("r1", "end", "", {"artifacts": {"thing": ref}}, {})
     task = Run("F", "r1", tmp_path)["end"].task
-    with pytest.raises(ClientError, match=r"artifact 'thing' of F/r1/end .* cannot be loaded: ModuleNotFoundError"):
-        task["thing"]
+    assert task is not None
+    with pytest.raises(ClientError, match=r"artifact 'thing' of F/r1/end/_ .* cannot be loaded: ModuleNotFoundError"):
+        task["thing"].data  # noqa: B018
 
 
 def test_a_run_id_that_is_a_path_is_refused(runs_root: Path) -> None:

@@ -22,14 +22,17 @@ def test_runs_on_s3_are_read_through_the_same_client(
 
     run = Run("ForeachFlow", datastore=root)
     assert (run.id, run.status, run.datastore) == ("s1", "succeeded", root)
-    assert run.end.result == [1, 4, 9, 16]
-    assert [s.name for s in run.steps] == ["start", "square", "join", "end"]
+    assert run.data is not None and run.data.result == [1, 4, 9, 16]
+    assert [s.name for s in run.steps()] == ["end", "join", "square", "start"]
     assert run["square"].indexes == ["0", "1", "2", "3"] and run["square"]["2"].data.value == 9
     assert [r.id for r in Flow("ForeachFlow", root).runs()] == ["s1"]
     failed = Run("FailingFlow", "s2", root)
-    assert failed.status == "failed"
-    with pytest.raises(StepNotFound, match="steps with completed tasks: start"):
-        failed.end  # noqa: B018
+    assert failed.status == "failed" and failed.data is None
+    with pytest.raises(StepNotFound, match="steps that ran: start, boom"):
+        failed["end"]
+    # The S3 run's logs stayed on this machine, where run.json says they are.
+    boom = failed["boom"].task
+    assert boom is not None and "this step always fails" in boom.stdout
 
     assert main(["runs", "ForeachFlow", "--datastore", root, "--format", "json"]) == 0
     assert [r["run_id"] for r in json.loads(capsys.readouterr().out)["runs"]] == ["s1"]

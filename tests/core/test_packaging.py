@@ -27,7 +27,9 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_wheel_holds_only_the_flowc_package(wheel: Path) -> None:
     names = zipfile.ZipFile(wheel).namelist()
     tops = {n.split("/")[0] for n in names}
-    assert tops == {"flowc", f"{wheel.name.split('-')[0]}-{wheel.name.split('-')[1]}.dist-info"}
+    # Besides the package: flowc's private import hook for `metaflow` (docs/metaflow.md), no other name.
+    hook = {"_flowc_metaflow_finder.py", "flowc-metaflow.pth"}
+    assert tops == {"flowc", *hook, f"{wheel.name.split('-')[0]}-{wheel.name.split('-')[1]}.dist-info"}
     assert "flowc/targets/__init__.py" in names
     assert any(n.startswith("flowc/templates/") and n.endswith(".j2") for n in names) or not list(
         (ROOT / "templates").glob("*.j2")
@@ -71,3 +73,11 @@ def test_installed_wheel_compiles_an_example_outside_the_repo(wheel: Path, tmp_p
         [str(py), "-c", "import flowc, sys; print(flowc.__file__)"], cwd=work, capture_output=True, text=True
     )
     assert str(env_dir) in imported.stdout
+    # Metaflow is not installed there: `import metaflow` finds flowc's stand-in, through the wheel's .pth.
+    standin = subprocess.run(
+        [str(py), "-c", "import metaflow; print(metaflow.FlowSpec.__module__, metaflow.Flow.__module__)"],
+        cwd=work,
+        capture_output=True,
+        text=True,
+    )
+    assert standin.stdout.split() == ["flowc.api", "flowc.client.runs"], standin.stderr

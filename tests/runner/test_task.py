@@ -20,7 +20,7 @@ def test_artifacts_are_inherited_and_only_changed_ones_are_stored_again(harness)
     assert grow["items"]["sha"] != start["items"]["sha"]
     end = h.artifacts("end")
     assert end["total"] == 3 and end["seen_label"] == "unchanged"
-    assert end["where"] == "ArtifactsFlow/run1/end"
+    assert end["where"] == "ArtifactsFlow/run1/end/_"  # current.pathspec: Flow/run/step/task_id
 
 
 def test_identical_values_are_stored_once(harness):
@@ -87,7 +87,7 @@ def test_nested_foreach_gives_each_task_its_input_index_and_identity(harness):
         h.run("join_cols", str(i))
     h.run("join_rows")
     grid = h.artifacts("join_rows")["grid"]
-    assert grid[1][2] == ("r1", 30, 2, "1.2", "cell/1.2")
+    assert grid[1][2] == ("r1", 30, 2, "1.2", "1.2")  # current.task_id is the index path
     assert h.artifacts("join_cols", "0")["inputs_seen"] == [(10, 0), (20, 1), (30, 2)]
     items = h.store.storage.get(layout.foreach_items_key("GridFlow", "run1", "row", "1"))
     assert json.loads(items) == [0, 1, 2]

@@ -1,0 +1,71 @@
+"""`@project` names: Metaflow's branch rule, in one place for `current`, run tags and deployed names.
+
+    @project(name="fraud")         branch          project_flow_name
+    (default)                      user.<user>     fraud.user.<user>.TrainFlow
+    --branch exp                   test.exp        fraud.test.exp.TrainFlow
+    --production                   prod            fraud.prod.TrainFlow
+    --production --branch b2       prod.b2         fraud.prod.b2.TrainFlow
+
+The branch and production choice reach the tasks of a run as `FLOWC_BRANCH` and `FLOWC_PRODUCTION`
+("1"), so every task of every engine names itself the same way.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from flowc import identity
+
+BRANCH_VAR = "FLOWC_BRANCH"
+PRODUCTION_VAR = "FLOWC_PRODUCTION"
+# Metaflow's limits: other systems that see these names rely on them.
+_INVALID = re.compile(r"[^a-z0-9_]")
+MAX_NAME_LENGTH = 128
+
+
+class ProjectError(ValueError):
+    """A project or branch name Metaflow's rule refuses."""
+
+
+@dataclass(frozen=True)
+class ProjectNames:
+    project_name: str
+    branch_name: str
+    project_flow_name: str
+    is_production: bool
+    is_user_branch: bool
+
+
+def _check(what: str, name: str) -> None:
+    if _INVALID.search(name):
+        raise ProjectError(f"{what} {name!r}: use only lowercase letters, digits and underscores")
+    if len(name) > MAX_NAME_LENGTH:
+        raise ProjectError(f"{what} {name[:40]!r}...: at most {MAX_NAME_LENGTH} characters")
+
+
+def names(
+    flow_name: str, project: str, branch: str | None = None, production: bool = False, user: str | None = None
+) -> ProjectNames:
+    """The branch and the project-qualified flow name. ProjectError for a name the rule refuses."""
+    if not project:
+        raise ProjectError("@project needs a name: @project(name='some_name')")
+    _check("@project name", project)
+    if branch:
+        _check("branch", branch)
+        full = f"prod.{branch}" if production else f"test.{branch}"
+    elif production:
+        full = "prod"
+    else:
+        full = f"user.{user or 'unknown'}"
+    return ProjectNames(project, full, f"{project}.{full}.{flow_name}", production, not branch and not production)
+
+
+def from_env(flow_name: str, project: str, env: Mapping[str, str] | None = None) -> ProjectNames:
+    """The names for a task: branch and production as the run was started with (`FLOWC_BRANCH`,
+    `FLOWC_PRODUCTION`), the user from `flowc.identity`."""
+    env = os.environ if env is None else env
+    production = env.get(PRODUCTION_VAR, "") not in ("", "0", "false")
+    return names(flow_name, project, env.get(BRANCH_VAR) or None, production, identity.username(env))
