@@ -316,7 +316,9 @@ def test_current_gives_metaflows_attributes_in_a_task(work: Path) -> None:
 
 
 def test_current_outside_a_task_is_empty_as_in_metaflow() -> None:
-    from flowc import current
+    from flowc.current import Current
+
+    current = Current()  # as a process has it before any task runs
 
     assert current.flow_name is None and current.pathspec is None and not current.is_running_flow
     with pytest.raises(AttributeError, match=r"current\.project_name: no flow is running"):
