@@ -21,6 +21,16 @@ def shape_files() -> list[Path]:
     return sorted(SHAPES.glob("*.py"))
 
 
+SWITCH_SHAPES = ROOT / "tests" / "conformance" / "flows" / "switch"
+
+
+def switch_runs() -> list[tuple[Path, dict, dict]]:
+    """Every conditional shape and loop with every case value: (flow, parameters, what must happen:
+    `ok`, and the `end` step's artifacts or the `failed_step`), from switch/expected.json."""
+    table = json.loads((SWITCH_SHAPES / "expected.json").read_text())
+    return [(SWITCH_SHAPES / name, run["params"], run) for name, runs in sorted(table.items()) for run in runs]
+
+
 def expected(path: Path) -> dict:
     return json.loads((path.parent / "expected.json").read_text())[path.name]
 

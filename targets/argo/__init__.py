@@ -20,7 +20,7 @@ import yaml
 
 from flowc.diagnostics import Diagnostic, Severity
 from flowc.ir import Flow
-from flowc.target_api import OutputFile, TargetOption, TargetResult, refuse_loops
+from flowc.target_api import OutputFile, TargetOption, TargetResult
 
 from .lower import Lowered, Lowering
 from .settings import OPTIONS, Settings
@@ -66,9 +66,6 @@ class ArgoTarget:
         settings, problems = Settings.from_options(options)
         if problems:
             return TargetResult(diagnostics=tuple(Diagnostic("FC501", p, flow.file, flow.span) for p in problems))
-        loops = refuse_loops(flow, "this flowc does not lower loops for Argo yet", "run the flow with `flowc run`")
-        if loops:
-            return TargetResult(diagnostics=tuple(loops))
         try:
             from flowc.datastore.package import build_code_package
 

@@ -22,18 +22,21 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flowc.diagnostics import Diagnostic, Severity
-from flowc.ir import Flow, JoinKind, Parameter, ParamType, Resources, RetryPolicy, Step, Transition
-from flowc.walk import StepVisitor, walk
+from flowc.ir import Flow, Parameter, ParamType, Resources, RetryPolicy, Step, Transition
 
 from . import names
+from .dags import FOREACH_COUNT, SWITCH_CASE, Dags, Frame, Unit, frame_of
 from .settings import Settings
 
 API_VERSION = "argoproj.io/v1alpha1"
 ENTRYPOINT = "main"
 # Where the runner writes the bare values Argo reads back as output parameters (`--output-values`).
 OUTPUT_DIR = "/tmp/flowc-outputs"
-FOREACH_COUNT = "foreach_count"
-SWITCH_CASE = "switch_case"
+GATE = "gate"
+# Argo's controller nests templates at most this deep (maxAllowedStackDepth).
+ARGO_MAX_STACK_DEPTH = 100
+# A unit key in braces inside a `depends` written by `dags` (`{step:train}.Succeeded`).
+_KEY = re.compile(r"\{([^{}]+)\}")
 RUN_ID = "{{workflow.name}}"
 # The runner enforces @timeout itself and fails the task with a clear message; Argo's deadline is a
 # backstop for a runner that cannot (a hung download), so it must fire later than the runner's.
@@ -117,19 +120,6 @@ class Lowered:
     commands: dict[str, list[str]] = field(default_factory=dict)
 
 
-class _Levels(StepVisitor[None]):
-    """Sorts steps into DAG levels (their foreach scopes), keeping the walk's order in each."""
-
-    def __init__(self) -> None:
-        self.levels: dict[tuple[str, ...], list[Step]] = {(): []}
-
-    def visit_step(self, step: Step) -> None:
-        self.levels.setdefault(step.foreach_scopes, []).append(step)
-
-    def visit_start(self, step: Step) -> None:
-        self.visit_step(step)
-
-
 class Lowering:
     def __init__(self, flow: Flow, settings: Settings, code_id: str) -> None:
         self.flow = flow
@@ -137,14 +127,17 @@ class Lowering:
         self.code_id = code_id
         self.steps = flow.step_map
         self.diagnostics: list[Diagnostic] = []
-        foreach_splits = [s.name for s in flow.steps if s.transition is Transition.FOREACH]
-        self.tasks = names.Namer([s.name for s in flow.steps] + [f"{f}/each" for f in foreach_splits])
+        self.dags = Dags(flow)
+        # Task names are per DAG template: a task is only ever named by tasks of its own DAG.
+        self.tasks = {
+            f: names.task_namer([u.original for u in dag.units], settings.argo_version)
+            for f, dag in self.dags.dags.items()
+        }
         self.shapes = {s.name: self._shape(s) for s in flow.steps}
         roles = sorted({shape.role(settings.image) for shape in self.shapes.values()})
-        self.templates = names.Namer([ENTRYPOINT, *roles, *(f"{f}/body" for f in foreach_splits)])
-        visitor = _Levels()
-        walk(flow, visitor)
-        self.levels = visitor.levels
+        self.templates = names.Namer(
+            [ENTRYPOINT, *roles, *(self._frame_template(f) for f in self.dags.frames if f), GATE]
+        )
         self.commands: dict[str, list[str]] = {}
 
     # -- diagnostics -------------------------------------------------------------------------------
@@ -162,7 +155,7 @@ class Lowering:
         return Shape(
             start=step.name == "start",
             output=output,
-            in_foreach=bool(step.foreach_scopes),
+            in_foreach=step.index_depth > 0,
             image=d.image or self.settings.image,
             requests=requests,
             limits=limits,
@@ -221,93 +214,118 @@ class Lowering:
 
     # -- DAGs ----------------------------------------------------------------------------------------
 
-    def _index_argument(self, level: tuple[str, ...], item: bool) -> list[dict[str, str]]:
-        if item:
-            value = "{{inputs.parameters.index}}.{{item}}" if level else "{{item}}"
-            return [{"name": "index", "value": value}]
-        return [{"name": "index", "value": "{{inputs.parameters.index}}"}] if level else []
+    def _frame_template(self, frame: Frame) -> str:
+        return f"{frame[-1]}/body" if self.dags.kind(frame) == "foreach" else f"{frame[-1]}/loop"
 
-    def _reference(self, parent: Step, level: tuple[str, ...]) -> str | None:
-        """The task at `level` standing for `parent`: itself, the body task of the foreach it sits
-        in, or None when the parent is outside this DAG (a body's entry step)."""
-        scopes = parent.foreach_scopes
-        if scopes == level:
-            return self.tasks[parent.name]
-        if len(scopes) > len(level) and scopes[: len(level)] == level:
-            return self.tasks[f"{scopes[len(level)]}/each"]
-        return None
+    def _own_index(self, frame: Frame) -> str:
+        """The index path of the tasks of steps directly in `frame`, as Argo fills it in."""
+        kind = self.dags.kind(frame)
+        if kind == "main":
+            return ""
+        if kind == "foreach":
+            return "{{inputs.parameters.index}}"
+        if len(frame) > 1:
+            return "{{inputs.parameters.prefix}}.{{inputs.parameters.iteration}}"
+        return "{{inputs.parameters.iteration}}"
 
-    def _edges(self, step: Step, level: tuple[str, ...]) -> dict[str, str]:
-        parents = [self.steps[p] for p in self.flow.parents(step.name)]
-        if step.join is JoinKind.FOREACH and step.closes:
-            split, each = self.tasks[step.closes], self.tasks[f"{step.closes}/each"]
-            return {"depends": f"{split}.Succeeded && ({each}.Succeeded || {each}.Skipped)"}
-        refs: list[str] = []
-        for p in parents:
-            ref = self._reference(p, level)
-            if ref is not None and ref not in refs:
-                refs.append(ref)
-        out: dict[str, str] = {}
-        if refs:
-            op = " && " if step.join is JoinKind.STATIC else " || "
-            out["depends"] = op.join(f"{r}.Succeeded" for r in refs)
-        switches = [p for p in parents if p.transition is Transition.SWITCH]
-        if switches:
-            if len(parents) > 1:
-                self._problem(
-                    step,
-                    f"step {step.name!r} is a case of switch {switches[0].name!r} and is also reached "
-                    "another way; Argo cannot express both on one task",
-                    hint="give the case its own step that then goes on to this one",
-                )
-                return out
-            out["when"] = self._when(switches[0], step)
-        return out
+    def _loop_inputs(self, frame: Frame) -> list[dict[str, str]]:
+        return ([{"name": "prefix"}] if len(frame) > 1 else []) + [{"name": "iteration"}]
 
-    def _when(self, switch: Step, case_step: Step) -> str:
-        source = f"{{{{tasks.{self.tasks[switch.name]}.outputs.parameters.{SWITCH_CASE}}}}}"
+    def _arguments(self, frame: Frame, unit: Unit) -> list[dict[str, str]]:
+        own = self._own_index(frame)
+        if unit.kind == "step":
+            return [{"name": "step", "value": unit.step}] + ([{"name": "index", "value": own}] if own else [])
+        if unit.kind == "each":
+            return [{"name": "index", "value": f"{own}.{{{{item}}}}" if own else "{{item}}"}]
+        if unit.kind == "loop":
+            return ([{"name": "prefix", "value": own}] if own else []) + [{"name": "iteration", "value": "0"}]
+        if unit.kind == "next":
+            prefix = [{"name": "prefix", "value": "{{inputs.parameters.prefix}}"}] if len(frame) > 1 else []
+            return [*prefix, {"name": "iteration", "value": "{{=asInt(inputs.parameters.iteration) + 1}}"}]
+        return []
+
+    def _template_of(self, frame: Frame, unit: Unit) -> str:
+        if unit.kind == "step":
+            return self.templates[self.shapes[unit.step].role(self.settings.image)]
+        if unit.kind == "gate":
+            return self.templates[GATE]
+        if unit.kind == "next":
+            return self.templates[self._frame_template(frame)]
+        return self.templates[self._frame_template((*frame, unit.step))]
+
+    def _when(self, frame: Frame, source: Unit, param: str, values: tuple[str, ...]) -> str:
+        value_of = f"{{{{tasks.{self.tasks[frame][source.original]}.outputs.parameters.{param}}}}}"
         tests = []
-        for case in switch.switch_cases:
-            if case.step != case_step.name:
-                continue
-            if not SAFE_CASE_VALUE.match(case.value):
+        for value in values:
+            if not SAFE_CASE_VALUE.match(value):
                 self._problem(
-                    switch,
-                    f"switch case value {case.value!r} cannot be compared safely in an Argo `when` expression",
+                    self.steps[source.step],
+                    f"switch case value {value!r} cannot be compared safely in an Argo `when` expression",
                     hint="use case values made of letters, digits and _ . : / + -",
                 )
                 continue
-            tests.append(f"'{source}' == '{case.value}'")
+            tests.append(f"'{value_of}' == '{value}'")
         return " || ".join(tests) if tests else "false"
 
-    def _dag(self, level: tuple[str, ...]) -> dict[str, Any]:
+    def _dag(self, frame: Frame) -> dict[str, Any]:
+        dag = self.dags.dags[frame]
+        named = self.tasks[frame]
+        by_key = {u.key: named[u.original] for u in dag.units}
         tasks: list[dict[str, Any]] = []
-        for step in self.levels.get(level, []):
-            task: dict[str, Any] = {
-                "name": self.tasks[step.name],
-                "template": self.templates[self.shapes[step.name].role(self.settings.image)],
-                "arguments": {
-                    "parameters": [{"name": "step", "value": step.name}, *self._index_argument(level, False)]
-                },
-            }
-            task.update(self._edges(step, level))
+        for unit in dag.units:
+            spec = dag.tasks[unit.key]
+            task: dict[str, Any] = {"name": named[unit.original], "template": self._template_of(frame, unit)}
+            arguments = self._arguments(frame, unit)
+            if arguments:
+                task["arguments"] = {"parameters": arguments}
+            if spec.depends:
+                task["depends"] = _KEY.sub(lambda m: by_key[m.group(1)], spec.depends)
+            if spec.when is not None:
+                task["when"] = self._when(frame, *spec.when)
+            if unit.kind == "each":
+                split = by_key[f"step:{unit.step}"]
+                task["withSequence"] = {"count": f"{{{{tasks.{split}.outputs.parameters.{FOREACH_COUNT}}}}}"}
             tasks.append(task)
-            if step.transition is Transition.FOREACH:
-                split = self.tasks[step.name]
-                tasks.append(
-                    {
-                        "name": self.tasks[f"{step.name}/each"],
-                        "template": self.templates[f"{step.name}/body"],
-                        "depends": f"{split}.Succeeded",
-                        "withSequence": {"count": f"{{{{tasks.{split}.outputs.parameters.{FOREACH_COUNT}}}}}"},
-                        "arguments": {"parameters": self._index_argument(level, True)},
-                    }
-                )
         return {"tasks": tasks}
+
+    def _frame_templates(self) -> list[dict[str, Any]]:
+        out: list[dict[str, Any]] = []
+        for frame in self.dags.frames:
+            if not frame:
+                continue
+            dag = self.dags.dags[frame]
+            template: dict[str, Any] = {"name": self.templates[self._frame_template(frame)]}
+            if dag.kind == "foreach":
+                template["inputs"] = {"parameters": [{"name": "index"}]}
+            else:
+                template["inputs"] = {"parameters": self._loop_inputs(frame)}
+                outputs = self._exit_outputs(frame)
+                if outputs:
+                    template["outputs"] = {"parameters": outputs}
+            template["dag"] = self._dag(frame)
+            out.append(template)
+        if any(u.kind == "gate" for d in self.dags.dags.values() for u in d.units):
+            # A gate is a node without a pod: a suspend that ends at once.
+            out.append({"name": self.templates[GATE], "suspend": {"duration": "0"}})
+        return out
+
+    def _exit_outputs(self, frame: Frame) -> list[dict[str, Any]]:
+        """A loop's exit decisions: the last iteration's, read from the next iteration when it ran."""
+        dag = self.dags.dags[frame]
+        named = self.tasks[frame]
+        nxt = named[Unit("next", frame[-1]).original]
+        out = []
+        for name, (unit, param) in dag.exits.items():
+            here = named[unit.original]
+            expression = (
+                f"tasks['{nxt}']?.outputs?.parameters?.{name} ?? tasks['{here}']?.outputs?.parameters?.{param} ?? ''"
+            )
+            out.append({"name": name, "valueFrom": {"expression": expression}})
+        return out
 
     # -- the manifests ---------------------------------------------------------------------------
 
-    def _arguments(self) -> list[dict[str, str]]:
+    def _workflow_arguments(self) -> list[dict[str, str]]:
         out = []
         for p in self.flow.parameters:
             if not SAFE_PARAM_NAME.match(p.name):
@@ -343,19 +361,11 @@ class Lowering:
 
     def workflow_template(self) -> dict[str, Any]:
         templates: list[dict[str, Any]] = [{"name": self.templates[ENTRYPOINT], "dag": self._dag(())}]
-        for level in sorted(self.levels):
-            if level:
-                templates.append(
-                    {
-                        "name": self.templates[f"{level[-1]}/body"],
-                        "inputs": {"parameters": [{"name": "index"}]},
-                        "dag": self._dag(level),
-                    }
-                )
+        templates.extend(self._frame_templates())
         for shape in sorted(set(self.shapes.values()), key=lambda s: s.role(self.settings.image)):
             templates.append(self._container_template(shape))
         spec: dict[str, Any] = {"entrypoint": self.templates[ENTRYPOINT], "templates": templates}
-        arguments = self._arguments()
+        arguments = self._workflow_arguments()
         if arguments:
             spec["arguments"] = {"parameters": arguments}
         if self.settings.service_account:
@@ -377,7 +387,10 @@ class Lowering:
             annotations[f"{ANNOTATION}/project"] = self.flow.project
         if self.flow.description:
             annotations["workflows.argoproj.io/description"] = self.flow.description
-        renamed = self.tasks.renamed() if task_names else {}
+        renamed: dict[str, str] = {}
+        if task_names:
+            for namer in self.tasks.values():
+                renamed.update(namer.renamed())
         if renamed:
             # Labels that are not just the step's name lowered: the full names, for people and tools.
             annotations[f"{ANNOTATION}/task-names"] = json.dumps(renamed, sort_keys=True)
@@ -404,7 +417,43 @@ class Lowering:
         name = names.label(self.settings.name or self.flow.name, names.CRON_WORKFLOW_MAX)
         return {"apiVersion": API_VERSION, "kind": "CronWorkflow", "metadata": self._metadata(name), "spec": spec}
 
+    def _loop_depth(self) -> None:
+        """Warn where a loop can run more iterations than Argo's controller nests templates.
+
+        Each iteration is one more nested template (the `-next` task calls the loop's template), and
+        Argo's controller stops at a depth of 100 (`maxAllowedStackDepth`, unless the controller runs
+        with DISABLE_MAX_RECURSION=true): past that the node fails with "Maximum recursion depth
+        exceeded" instead of flowc's own message about the loop's limit."""
+        from flowc.paths import loop_limit
+
+        for s in self.flow.steps:
+            if (
+                not s.loops
+                or s.loops[-1] != s.name
+                or any(t.loops[:-1] == s.loops for t in self.flow.steps if len(t.loops) > len(s.loops))
+            ):
+                continue
+            # The innermost loops: the templates above a task of the last allowed iteration.
+            depth = 1 + len(frame_of(s)) + sum(loop_limit(self.flow, h) - 1 for h in s.loops) + 1
+            if depth < ARGO_MAX_STACK_DEPTH:
+                continue
+            room = ARGO_MAX_STACK_DEPTH - 2 - len(frame_of(s)) - sum(loop_limit(self.flow, h) - 1 for h in s.loops[:-1])
+            self.diagnostics.append(
+                Diagnostic(
+                    "FC501",
+                    f"the loop at {s.name!r} may run {loop_limit(self.flow, s.name)} iterations, but Argo nests one "
+                    f"template per iteration and stops at depth {ARGO_MAX_STACK_DEPTH}: past about {max(room, 0)} "
+                    "iterations the workflow fails with 'Maximum recursion depth exceeded'",
+                    self.flow.file,
+                    s.span,
+                    hint=f"bound it with @loop(max_iterations={max(room, 1)}) so flowc's own limit fails first, or "
+                    "run the Argo controller with DISABLE_MAX_RECURSION=true",
+                    severity=Severity.WARNING,
+                )
+            )
+
     def lower(self) -> Lowered:
+        self._loop_depth()
         wt = self.workflow_template()
         cron = self.cron_workflow()
         return Lowered(wt, cron, self.diagnostics, self.commands)

@@ -24,6 +24,21 @@ _NOT_LABEL = re.compile(r"[^a-z0-9]+")
 _LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 
 
+# Words Argo's expression language (expr) reads as something other than a task name in `depends`
+# (where each '-' becomes '_'): its operators and literals, in every version.
+_KEYWORDS = "not in and or matches contains startsWith endsWith let if else true false nil"
+EXPR_KEYWORDS = frozenset(_KEYWORDS.split())
+# The builtin functions of expr 1.15 (Argo 3.5.0-3.5.4), which shadowed a task of the same name, so
+# that `depends: split` failed to parse (Argo issue 12037; fixed by expr 1.16 in Argo 3.5.5).
+_BUILTINS_115 = (
+    "all none any one filter map find findIndex findLast findLastIndex count groupBy reduce len type abs "
+    "ceil floor round int float string trim trimPrefix trimSuffix upper lower split splitAfter replace "
+    "repeat join indexOf lastIndexOf hasPrefix hasSuffix max min sum mean median toJSON fromJSON now "
+    "duration date first last get take keys values toPairs fromPairs sort sortBy"
+)
+EXPR_115_BUILTINS = frozenset(_BUILTINS_115.split())
+
+
 def short_hash(text: str, length: int = HASH_LENGTH) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:length]
 
@@ -58,16 +73,43 @@ class Namer:
     not just the later one, so a name does not change with the order names are asked for.
     """
 
-    def __init__(self, originals: list[str], limit: int = LABEL_MAX, reserved: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self,
+        originals: list[str],
+        limit: int = LABEL_MAX,
+        reserved: tuple[str, ...] = (),
+        avoid: frozenset[str] = frozenset(),
+    ) -> None:
         wanted = {o: label(o, limit) for o in originals}
         counts: dict[str, int] = {}
         for name in [*wanted.values(), *reserved]:
             counts[name] = counts.get(name, 0) + 1
-        self.names = {o: (label(o, limit, force_hash=True) if counts[n] > 1 else n) for o, n in wanted.items()}
+        self.names = {}
+        for o, n in wanted.items():
+            if counts[n] > 1 or _avoided(n, avoid):
+                n = label(o, limit, force_hash=True)
+                if avoid and n[:1].isdigit():
+                    n = "x" + n[: limit - 1]
+            self.names[o] = n
 
     def __getitem__(self, original: str) -> str:
         return self.names[original]
 
+    def __contains__(self, original: object) -> bool:
+        return original in self.names
+
     def renamed(self) -> dict[str, str]:
         """Originals whose label is not just their readable form: what an annotation should record."""
         return {n: o for o, n in sorted(self.names.items()) if n != readable(o)}
+
+
+def _avoided(name: str, avoid: frozenset[str]) -> bool:
+    # Compared as `depends` reads it: a label's '-' is '_' there, and a leading digit starts a number.
+    return name.replace("-", "_") in avoid or (bool(avoid) and name[:1].isdigit())
+
+
+def task_namer(originals: list[str], argo_version: str) -> Namer:
+    """Names for the tasks of one DAG: labels that `depends` reads as task names on `argo_version`
+    (a task named like a word of the expression language gets a hash: `split` -> `split-<hash>`)."""
+    avoid = EXPR_KEYWORDS | (EXPR_115_BUILTINS if argo_version == "3.5" else frozenset())
+    return Namer(originals, avoid=avoid)

@@ -91,6 +91,13 @@ def _check_template(t: dict[str, Any], templates: dict[str, dict[str, Any]], wf_
     tasks = {task["name"]: task for task in dag.get("tasks", [])}
     if len(tasks) != len(dag.get("tasks", [])):
         problems.append(f"{where}: two tasks share a name")
+    # A DAG's outputs are read once all its tasks finished: any task of the DAG may be named.
+    finished = {"tasks": tasks, "templates": templates, "ancestors": set(tasks)}
+    for p in t.get("outputs", {}).get("parameters", []):
+        source = p.get("valueFrom", {})
+        if "expression" in source:
+            at = f"{where}, output {p['name']!r}"
+            problems.extend(_expression_problems(source["expression"], at, inputs, wf_params, finished))
     ancestors = _ancestors(tasks)
     if any(name in anc for name, anc in ancestors.items()):
         problems.append(f"{where}: the tasks' depends form a cycle")
@@ -120,6 +127,36 @@ def _check_template(t: dict[str, Any], templates: dict[str, dict[str, Any]], wf_
     return problems
 
 
+# The names an expression tag (`{{=...}}`) or a `valueFrom.expression` reads: dotted names, and
+# `tasks['name']` followed by `?.`/`.` members.
+_EXPR_NAME = re.compile(r"\b(?:inputs|workflow)(?:\.[A-Za-z_][A-Za-z0-9_-]*)+")
+_EXPR_TASK = re.compile(r"tasks\['([^']+)'\]((?:\??\.[A-Za-z_][A-Za-z0-9_]*)*)")
+_EXPR_OK = re.compile(
+    r"^(?:\s|tasks\['[^']+'\](?:\??\.[A-Za-z_][A-Za-z0-9_]*)*|(?:inputs|workflow)(?:\.[A-Za-z_][A-Za-z0-9_-]*)+|asInt|\?\?|\+|[()]|'[^']*'|\d+)*$"
+)
+
+
+def _expression_problems(
+    expr: str, at: str, inputs: dict[str, Any], wf_params: set[str], tasks: dict[str, Any] | None
+) -> list[str]:
+    """An expression's references, each as a plain `{{...}}` would be checked; and only the forms
+    flowc writes (so a typo cannot hide in one)."""
+    if not _EXPR_OK.match(expr):
+        return [f"{at}: expression {expr!r} is not of a form flowc writes"]
+    out = []
+    for name in _EXPR_NAME.findall(expr):
+        out.extend(_scope_problem(name, at, inputs, wf_params, tasks, item=False))
+    for task, members in _EXPR_TASK.findall(expr):
+        chain = [m for m in re.split(r"\??\.", members) if m]
+        if chain[:2] == ["outputs", "parameters"] and len(chain) == 3:
+            out.extend(
+                _scope_problem(f"tasks.{task}.outputs.parameters.{chain[2]}", at, inputs, wf_params, tasks, False)
+            )
+        else:
+            out.append(f"{at}: expression reads tasks[{task!r}]{members}, which flowc does not write")
+    return out
+
+
 def _scope_problem(
     expr: str,
     at: str,
@@ -128,6 +165,8 @@ def _scope_problem(
     tasks: dict[str, Any] | None,
     item: bool,
 ) -> list[str]:
+    if expr.startswith("="):
+        return _expression_problems(expr[1:], at, inputs, wf_params, tasks)
     parts = expr.split(".")
     if expr in _GLOBAL:
         return []

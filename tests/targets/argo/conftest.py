@@ -7,6 +7,7 @@ for developers, never copied into it); tests that need them skip with the reason
 from __future__ import annotations
 
 import functools
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,7 @@ from flowc.ir import Flow
 from flowc.target_api import TargetResult
 from tests.conftest import ROOT
 
-SHARED_ARGO = ROOT.parent / "shared" / "argo"
+SHARED_ARGO = Path(os.environ.get("FLOWC_SHARED_ARGO") or ROOT.parent / "shared" / "argo")
 SCHEMA_FILES = {"3.5": "schema-v3.5.14.json", "3.7": "schema-v3.7.18.json", "4": "schema-v4.json"}
 # What the tests run tasks with: this interpreter's flowc, whatever is on PATH.
 EXECUTABLE = (sys.executable, "-m", "flowc")
@@ -74,3 +75,45 @@ def template(wt: dict[str, Any], name: str) -> dict[str, Any]:
 
 def yaml_docs(text: str) -> list[Any]:
     return list(yaml.safe_load_all(text))
+
+
+def run_flow(
+    path: Path, tmp_path: Path, parameters: dict[str, Any] | None = None, **interpreter: Any
+) -> tuple[Any, Any]:
+    """Compile `path`, upload its code package (as `flowc deploy` does) and run the WorkflowTemplate on
+    the test interpreter, each task through the real runner on a local datastore. Parameters that are
+    not strings go in as JSON, as `argo submit -p` takes them. Returns the run and the datastore."""
+    import json
+
+    from flowc.targets.argo import deploy
+
+    from flowc.datastore.store import FlowDatastore
+    from tests.targets.argo.interpreter import Interpreter
+
+    flow = load_flow(path)
+    datastore = str(tmp_path / "datastore")
+    docs = manifests(flow, datastore=datastore, executable=EXECUTABLE)
+    deploy.upload_code(flow, docs[0])
+    workdir = tmp_path / "pods"
+    workdir.mkdir()
+    given = {k: v if isinstance(v, str) else json.dumps(v) for k, v in (parameters or {}).items()}
+    run = Interpreter(docs[0], workdir, **interpreter).submit("wf-test", given)
+    return run, FlowDatastore.open(datastore, flow.name)
+
+
+def assert_outcome(run: Any, store: Any, want: dict[str, Any]) -> None:
+    """The run ended as `want` says (expected.json's form): failed at `failed_step`, or succeeded
+    with the `end` step's artifacts."""
+    import json
+
+    from tests.targets.argo.interpreter import FAILED, SUCCEEDED
+
+    if not want["ok"]:
+        assert run.phase == FAILED
+        assert [n.arguments["step"] for n in run.failed()] == [want["failed_step"]]
+        return
+    assert run.phase == SUCCEEDED, "\n".join(f"{n.path}: {n.stderr[-2000:]}" for n in run.failed())
+    artifacts = store.task_artifacts("wf-test", "end")
+    for name, value in want["end"].items():
+        # expected.json is JSON: tuples in artifacts read as lists there.
+        assert json.loads(json.dumps(artifacts[name])) == value, name

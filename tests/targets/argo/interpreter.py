@@ -9,10 +9,25 @@ subprocess (exec form, no shell), with the container's `env`; paths under the ou
 mapped to a folder private to the task, as a pod's own filesystem would be.
 
 Anything outside that subset raises `Unsupported`, so a manifest using something new fails the tests
-until the interpreter learns it, rather than being half-run. Semantics follow Argo's documentation:
-a task whose `depends` is false is Omitted, one whose `when` is false is Skipped, a loop over zero
-items is Skipped, a bare `x` in `depends` means `x.Succeeded || x.Skipped || x.Daemoned`, and a DAG
-stops scheduling new tasks after a failure (failFast).
+until the interpreter learns it, rather than being half-run. Semantics follow Argo's documentation and
+its controller (workflow/controller/dag.go, scope.go, operator.go):
+
+- a task's `depends` is evaluated once every task it names has finished; when it is false the task
+  is Omitted, and nothing of it is resolved; then its `{{...}}` are resolved, then its `when`: false
+  makes it Skipped. A loop over zero items is Skipped. A bare `x` in `depends` means
+  `x.Succeeded || x.Skipped || x.Daemoned`. A DAG stops scheduling new tasks after a failure;
+- **a task whose `depends` holds but that reads an output of a task that was Skipped or Omitted
+  never runs**: Argo 3.7.11-3.7.12 and 4.0.2-4.0.3 requeue it forever (the run hangs), 3.7.16+ and
+  4.0.7+ fail it unless the output has a default. The interpreter raises `WaitsForever` for it, so a
+  manifest that would hang on those versions fails its test;
+- `suspend` templates with a duration of "0" end at once (no pod), as Argo's do;
+- expression tags (`{{=...}}`) and DAG outputs' `valueFrom.expression`, in the subset of Argo's
+  expression language (expr) flowc emits: `tasks['x']?.outputs?.parameters?.p`, `??`, `+`,
+  `asInt(...)`, strings and integers. As in expr, a missing map key reads as nil, `?.` on nil is nil,
+  `.` on nil is an error. A skipped task's outputs read as absent (nil), or as the output's declared
+  default when `skipped_defaults` is on (Argo 3.7.16+, 4.0.7+);
+- templates nest at most 100 deep (Argo's maximum stack depth): a deeper call fails the node, as
+  `ErrMaxDepthExceeded` does.
 """
 
 from __future__ import annotations
@@ -29,7 +44,9 @@ from typing import Any
 SUCCEEDED, FAILED, SKIPPED, OMITTED = "Succeeded", "Failed", "Skipped", "Omitted"
 _EXPR = re.compile(r"\{\{\s*([^{}]+?)\s*\}\}")
 _TASK_KEYS = {"name", "template", "arguments", "depends", "when", "withSequence"}
-_TEMPLATE_KEYS = {"name", "inputs", "outputs", "dag", "container", "retryStrategy", "activeDeadlineSeconds"}
+_TEMPLATE_KEYS = {"name", "inputs", "outputs", "dag", "container", "retryStrategy", "activeDeadlineSeconds", "suspend"}
+# Argo's controller refuses to nest templates deeper than this (maxAllowedStackDepth).
+MAX_STACK_DEPTH = 100
 _CONTAINER_KEYS = {"image", "command", "env", "resources"}
 
 
@@ -39,6 +56,11 @@ class Unsupported(Exception):
 
 class Unresolved(Exception):
     """A `{{...}}` with no value where it is used: Argo fails the workflow for this too."""
+
+
+class WaitsForever(Exception):
+    """A task that would run reads an output of a task that was skipped: on Argo 3.7.11-3.7.12 and
+    4.0.2-4.0.3 it is requeued forever and the workflow never ends."""
 
 
 @dataclass
@@ -65,14 +87,147 @@ class Run:
         return [n for n in self.containers() if n.phase == FAILED]
 
 
+def strings(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in strings(v)]
+    if isinstance(value, list):
+        return [s for v in value for s in strings(v)]
+    return []
+
+
 def substitute(text: str, scope: dict[str, str]) -> str:
+    """Fill in `{{...}}` from `scope`, evaluating expression tags (`{{=...}}`)."""
+
     def one(m: re.Match[str]) -> str:
         key = m.group(1)
+        if key.startswith("="):
+            value = evaluate(key[1:], expand(scope))
+            if value is None:
+                raise Unresolved(f"{{{{{key}}}}} evaluates to nil")
+            return str(value)
         if key not in scope:
             raise Unresolved(f"{{{{{key}}}}} is not defined here")
         return scope[key]
 
     return _EXPR.sub(one, text)
+
+
+def expand(scope: dict[str, Any]) -> dict[str, Any]:
+    """Dotted keys as nested maps (`a.b.c` -> {"a": {"b": {"c": ...}}}), as Argo builds an
+    expression's environment."""
+    out: dict[str, Any] = {}
+    for key, value in scope.items():
+        node = out
+        *head, last = key.split(".")
+        for part in head:
+            nxt = node.get(part)
+            if not isinstance(nxt, dict):
+                nxt = node[part] = {}
+            node = nxt
+        node[last] = value
+    return out
+
+
+# -- expressions (`{{=...}}`, valueFrom.expression): the subset of expr flowc emits ---------------------
+
+_EXPR_TOKEN = re.compile(r"\s*(\?\?|\?\.|[.()\[\]+]|'[^']*'|\d+|[A-Za-z_][A-Za-z0-9_]*)")
+
+
+def evaluate(text: str, env: dict[str, Any]) -> Any:
+    """Evaluate `text`: `a ?? b`, `a + b`, `x.y`, `x?.y`, `x['k']`, `asInt(x)`, 'strings', integers.
+    Returns None for nil."""
+    tokens = []
+    pos = 0
+    while pos < len(text):
+        if text[pos:].strip() == "":
+            break
+        m = _EXPR_TOKEN.match(text, pos)
+        if not m:
+            raise Unsupported(f"cannot read expression {text!r} at {text[pos:]!r}")
+        tokens.append(m.group(1))
+        pos = m.end()
+    p = _ExprParser(tokens, env)
+    value = p.coalesce()
+    if p.pos != len(tokens):
+        raise Unsupported(f"expression {text!r}: trailing {tokens[p.pos :]}")
+    return value
+
+
+class _ExprParser:
+    def __init__(self, tokens: list[str], env: dict[str, Any]) -> None:
+        self.tokens, self.pos, self.env = tokens, 0, env
+
+    def _peek(self) -> str | None:
+        return self.tokens[self.pos] if self.pos < len(self.tokens) else None
+
+    def _take(self, want: str | None = None) -> str:
+        tok = self._peek()
+        if tok is None or (want is not None and tok != want):
+            raise Unsupported(f"expression: expected {want or 'more'}, got {tok!r}")
+        self.pos += 1
+        return tok
+
+    def coalesce(self) -> Any:
+        value = self.additive()
+        while self._peek() == "??":
+            self._take()
+            right = self.additive()
+            if value is None:
+                value = right
+        return value
+
+    def additive(self) -> Any:
+        value = self.postfix()
+        while self._peek() == "+":
+            self._take()
+            right = self.postfix()
+            if value is None or right is None:
+                raise Unresolved("expression: + on nil")
+            value = value + right
+        return value
+
+    def postfix(self) -> Any:
+        value = self.primary()
+        short = False  # after `?.` on nil, the rest of the chain is skipped
+        while self._peek() in (".", "?.", "["):
+            op = self._take()
+            if op == "[":
+                key: Any = self.coalesce()
+                self._take("]")
+            else:
+                key = self._take()
+            if short:
+                continue
+            if value is None:
+                if op == "?.":
+                    short = True
+                    continue
+                raise Unresolved(f"expression: cannot fetch {key!r} from nil")
+            if not isinstance(value, dict):
+                raise Unresolved(f"expression: cannot fetch {key!r} from {value!r}")
+            value = value.get(key)
+        return value
+
+    def primary(self) -> Any:
+        tok = self._take()
+        if tok == "(":
+            value = self.coalesce()
+            self._take(")")
+            return value
+        if tok.startswith("'"):
+            return tok[1:-1]
+        if tok.isdigit():
+            return int(tok)
+        if tok == "asInt":
+            self._take("(")
+            arg = self.coalesce()
+            self._take(")")
+            return int(arg)
+        if self._peek() == "(":
+            raise Unsupported(f"expression: function {tok!r}")
+        return self.env.get(tok)
 
 
 def _subst_all(value: Any, scope: dict[str, str]) -> Any:
@@ -199,7 +354,13 @@ def when_true(expression: str) -> bool:
 
 
 class Interpreter:
-    def __init__(self, workflow_template: dict[str, Any], workdir: Path, max_workers: int = 4) -> None:
+    def __init__(
+        self,
+        workflow_template: dict[str, Any],
+        workdir: Path,
+        max_workers: int = 4,
+        skipped_defaults: bool = False,
+    ) -> None:
         if workflow_template.get("kind") != "WorkflowTemplate":
             raise Unsupported(f"kind {workflow_template.get('kind')!r}")
         self.doc = workflow_template
@@ -207,6 +368,8 @@ class Interpreter:
         self.templates = {t["name"]: t for t in self.spec["templates"]}
         self.workdir = workdir
         self.max_workers = max_workers
+        # Argo 3.7.16+/4.0.7+: a skipped task's outputs read as their declared defaults in DAG outputs.
+        self.skipped_defaults = skipped_defaults
         self.nodes: list[Node] = []
 
     def submit(self, name: str, parameters: dict[str, str] | None = None) -> Run:
@@ -221,11 +384,11 @@ class Interpreter:
         if given:
             raise Unresolved(f"unknown workflow parameters {sorted(given)}")
         self.nodes = []
-        phase, _ = self._run_template(self.spec["entrypoint"], {}, scope, self.spec["entrypoint"])
+        phase, _ = self._run_template(self.spec["entrypoint"], {}, scope, self.spec["entrypoint"], 1)
         return Run(name, phase, list(self.nodes))
 
     def _run_template(
-        self, name: str, arguments: dict[str, str], global_scope: dict[str, str], path: str
+        self, name: str, arguments: dict[str, str], global_scope: dict[str, str], path: str, depth: int
     ) -> tuple[str, dict[str, str]]:
         template = self.templates.get(name)
         if template is None:
@@ -233,6 +396,10 @@ class Interpreter:
         unknown = set(template) - _TEMPLATE_KEYS
         if unknown:
             raise Unsupported(f"template {name!r} uses {sorted(unknown)}")
+        if depth >= MAX_STACK_DEPTH:
+            node = Node(path, name, FAILED, arguments, stderr=f"Maximum recursion depth exceeded ({MAX_STACK_DEPTH})")
+            self.nodes.append(node)
+            return FAILED, {}
         scope = dict(global_scope)
         declared = template.get("inputs", {}).get("parameters", [])
         names = {p["name"] for p in declared}
@@ -245,12 +412,20 @@ class Interpreter:
                 raise Unresolved(f"{path}: input {p['name']!r} of {name!r} has no value")
             scope[f"inputs.parameters.{p['name']}"] = value
         if "dag" in template:
-            return self._run_dag(template, scope, path), {}
+            return self._run_dag(template, scope, path, depth)
         if "container" in template:
             return self._run_container(template, arguments, scope, path)
-        raise Unsupported(f"template {name!r} is neither a dag nor a container")
+        if "suspend" in template:
+            if template["suspend"] != {"duration": "0"}:
+                raise Unsupported(f"template {name!r}: suspend {template['suspend']!r}")
+            # Resumes at once, with no pod: a node in the graph and nothing else.
+            self.nodes.append(Node(path, name, SUCCEEDED, arguments))
+            return SUCCEEDED, {}
+        raise Unsupported(f"template {name!r} is neither a dag, a container nor a suspend")
 
-    def _run_dag(self, template: dict[str, Any], scope: dict[str, str], path: str) -> str:
+    def _run_dag(
+        self, template: dict[str, Any], scope: dict[str, str], path: str, depth: int
+    ) -> tuple[str, dict[str, str]]:
         tasks = template["dag"]["tasks"]
         for t in tasks:
             unknown = set(t) - _TASK_KEYS
@@ -266,11 +441,52 @@ class Interpreter:
                 raise Unsupported(f"{path}: tasks {[t['name'] for t in pending]} wait on each other")
             task = ready[0]
             pending.remove(task)
-            phase, out = self._run_task(task, scope, phases, outputs, path)
+            phase, out = self._run_task(task, scope, phases, outputs, path, depth)
             phases[task["name"]] = phase
             outputs[task["name"]] = out
             failed = phase == FAILED
-        return FAILED if failed else SUCCEEDED
+        if failed:
+            return FAILED, {}
+        return SUCCEEDED, self._dag_outputs(template, tasks, phases, outputs)
+
+    def _dag_outputs(
+        self,
+        template: dict[str, Any],
+        tasks: list[dict[str, Any]],
+        phases: dict[str, str],
+        outputs: dict[str, dict[str, str]],
+    ) -> dict[str, str]:
+        """A DAG template's output parameters, from its tasks once all finished (Argo's
+        getTemplateOutputsFromScope): each `valueFrom.expression` over `tasks.<name>.status` and
+        `tasks.<name>.outputs.parameters.*`."""
+        declared = template.get("outputs", {}).get("parameters", [])
+        if not declared:
+            return {}
+        scope: dict[str, Any] = {}
+        for t in tasks:
+            name = t["name"]
+            if name not in phases:
+                continue
+            scope[f"tasks.{name}.status"] = phases[name]
+            for k, v in outputs.get(name, {}).items():
+                scope[f"tasks.{name}.outputs.parameters.{k}"] = v
+            if phases[name] in (SKIPPED, OMITTED) and self.skipped_defaults:
+                produced = self.templates[t["template"]].get("outputs", {}).get("parameters", [])
+                for p in produced:
+                    default = p.get("valueFrom", {}).get("default")
+                    if default is not None:
+                        scope[f"tasks.{name}.outputs.parameters.{p['name']}"] = default
+        env = expand(scope)
+        out = {}
+        for p in declared:
+            source = p.get("valueFrom", {})
+            if set(source) != {"expression"}:
+                raise Unsupported(f"DAG output {p['name']!r}: valueFrom {sorted(source)}")
+            value = evaluate(source["expression"], env)
+            if value is None:
+                raise Unresolved(f"DAG output {p['name']!r}: {source['expression']!r} is nil")
+            out[p["name"]] = str(value)
+        return out
 
     def _run_task(
         self,
@@ -279,6 +495,7 @@ class Interpreter:
         phases: dict[str, str],
         outputs: dict[str, dict[str, str]],
         path: str,
+        depth: int,
     ) -> tuple[str, dict[str, str]]:
         here = f"{path}/{task['name']}"
         depends = task.get("depends")
@@ -289,13 +506,21 @@ class Interpreter:
         for other, values in outputs.items():
             for k, v in values.items():
                 task_scope[f"tasks.{other}.outputs.parameters.{k}"] = v
+        # Argo resolves the whole task (arguments, when, loop) before its `when`: a read of a skipped
+        # task's output stops it there, whatever the `when` would say.
+        skipped = frozenset(n for n, ph in phases.items() if ph in (SKIPPED, OMITTED))
+        for text in strings({k: v for k, v in task.items() if k not in ("name", "template", "depends")}):
+            for key in _EXPR.findall(text):
+                parts = key.split(".")
+                if parts[0] == "tasks" and len(parts) > 2 and parts[1] in skipped and parts[2] == "outputs":
+                    raise WaitsForever(f"{here}: {{{{{key}}}}} reads an output of {parts[1]!r}, which was skipped")
         if "when" in task and not when_true(substitute(task["when"], task_scope)):
             self.nodes.append(Node(here, task["template"], SKIPPED))
             return SKIPPED, {}
         args = task.get("arguments", {}).get("parameters", [])
         if "withSequence" not in task:
             values = {a["name"]: substitute(a["value"], task_scope) for a in args}
-            return self._run_template(task["template"], values, scope, here)
+            return self._run_template(task["template"], values, scope, here, depth + 1)
         seq = task["withSequence"]
         if set(seq) - {"count"}:
             raise Unsupported(f"withSequence fields {sorted(seq)}")
@@ -307,7 +532,7 @@ class Interpreter:
         def item(i: int) -> str:
             s = dict(task_scope, item=str(i))
             values = {a["name"]: substitute(a["value"], s) for a in args}
-            return self._run_template(task["template"], values, scope, f"{here}({i})")[0]
+            return self._run_template(task["template"], values, scope, f"{here}({i})", depth + 1)[0]
 
         with ThreadPoolExecutor(max_workers=self.max_workers) as pool:
             results = list(pool.map(item, range(count)))

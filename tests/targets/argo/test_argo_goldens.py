@@ -11,11 +11,13 @@ from pathlib import Path
 import pytest
 
 from flowc.compiler import compile_flow
-from tests.conftest import ROOT, assert_golden, example_files
+from tests.conftest import ROOT, SWITCH_SHAPES, assert_golden, example_files
 
 GOLDEN = ROOT / "tests" / "golden" / "argo"
 OPTIONS = {"datastore": "s3://flowc-examples/datastore", "image": "registry.example/flowc:1"}
 CASES = [(p, "3.7") for p in example_files()] + [(ROOT / "examples" / "daily_etl.py", "3.5")]
+# One flow of each conditional shape and loop (tests/conformance/flows/switch).
+SHAPE_CASES = [(p, "3.7") for p in sorted(SWITCH_SHAPES.glob("*.py"))]
 
 
 @pytest.mark.parametrize(("path", "version"), CASES, ids=lambda c: c.stem if isinstance(c, Path) else c)
@@ -24,3 +26,10 @@ def test_example_compiles_to_its_golden_manifests(path: Path, version: str) -> N
     assert result.ok, [d.message for d in result.diagnostics]
     folder = GOLDEN / f"{path.stem}.argo-{version}"
     assert_golden(folder, result.files)
+
+
+@pytest.mark.parametrize(("path", "version"), SHAPE_CASES, ids=lambda c: c.stem if isinstance(c, Path) else c)
+def test_switch_shape_compiles_to_its_golden_manifests(path: Path, version: str) -> None:
+    result = compile_flow(path, "argo", {**OPTIONS, "argo_version": version})
+    assert result.ok, [d.message for d in result.diagnostics]
+    assert_golden(GOLDEN / "switch" / path.stem, result.files)

@@ -9,13 +9,16 @@ from typing import Any
 import pytest
 
 from tests.targets.argo.interpreter import (
+    MAX_STACK_DEPTH,
     OMITTED,
     SKIPPED,
     SUCCEEDED,
     Interpreter,
     Unresolved,
     Unsupported,
+    WaitsForever,
     depends_satisfied,
+    evaluate,
     when_true,
 )
 
@@ -97,3 +100,74 @@ def test_undefined_variables_and_unknown_fields_are_errors(tmp_path: Path) -> No
     wf = _workflow([{"name": "a", "template": "ok", "withParam": "[]"}])
     with pytest.raises(Unsupported):
         Interpreter(wf, tmp_path).submit("wf")
+
+
+def test_reading_a_skipped_tasks_output_never_runs(tmp_path: Path) -> None:
+    # Argo 3.7.11+/4.0.2+: the task's depends holds, but it reads `a`'s output and `a` was skipped.
+    case = "'{{tasks.pick.outputs.parameters.case}}'"
+    wf = _workflow(
+        [
+            {"name": "pick", "template": "pick"},
+            {"name": "a", "template": "pick", "depends": "pick.Succeeded", "when": f"{case} == 'a'"},
+            {
+                "name": "after",
+                "template": "ok",
+                "depends": "a.Skipped || a.Succeeded",
+                "when": "'{{tasks.a.outputs.parameters.case}}' == 'b'",
+            },
+        ]
+    )
+    with pytest.raises(WaitsForever, match="'a', which was skipped"):
+        Interpreter(wf, tmp_path).submit("wf")
+    # The same read from a task whose depends fails is never resolved: it is only Omitted.
+    wf = _workflow(
+        [
+            {"name": "pick", "template": "pick"},
+            {"name": "a", "template": "pick", "depends": "pick.Succeeded", "when": f"{case} == 'a'"},
+            {
+                "name": "after",
+                "template": "ok",
+                "depends": "a.Succeeded",
+                "when": "'{{tasks.a.outputs.parameters.case}}'",
+            },
+        ]
+    )
+    run = Interpreter(wf, tmp_path).submit("wf")
+    assert [n.phase for n in run.nodes if n.path.endswith("/after")] == [OMITTED]
+
+
+def test_zero_second_suspend_is_a_node_without_a_pod(tmp_path: Path) -> None:
+    wf = _workflow([{"name": "gate", "template": "gate"}, {"name": "a", "template": "ok", "depends": "gate.Succeeded"}])
+    wf["spec"]["templates"].append({"name": "gate", "suspend": {"duration": "0"}})
+    run = Interpreter(wf, tmp_path).submit("wf")
+    assert next((n.path, n.phase, n.argv) for n in run.nodes) == ("main/gate", SUCCEEDED, [])
+    wf["spec"]["templates"][-1]["suspend"] = {"duration": "10s"}
+    with pytest.raises(Unsupported):
+        Interpreter(wf, tmp_path).submit("wf")
+
+
+def test_expressions_read_nil_for_missing_keys_and_fall_back_with_coalesce() -> None:
+    env = {"tasks": {"a": {"outputs": {"parameters": {"p": "x"}}}, "b": {"status": "Skipped"}}}
+    assert evaluate("tasks['a']?.outputs?.parameters?.p", env) == "x"
+    assert evaluate("tasks['b']?.outputs?.parameters?.p", env) is None
+    assert evaluate("tasks['c']?.outputs?.parameters?.p ?? tasks['a']?.outputs?.parameters?.p ?? ''", env) == "x"
+    assert evaluate("tasks['c']?.outputs?.parameters?.p ?? ''", env) == ""
+    assert evaluate("asInt(inputs.parameters.i) + 1", {"inputs": {"parameters": {"i": "4"}}}) == 5
+    with pytest.raises(Unresolved):
+        evaluate("tasks['b'].outputs.parameters", env)
+
+
+def test_templates_nest_at_most_argo_s_stack_depth(tmp_path: Path) -> None:
+    # A DAG that calls itself forever: Argo fails the node at depth 100.
+    wf = {
+        "kind": "WorkflowTemplate",
+        "spec": {
+            "entrypoint": "main",
+            "templates": [{"name": "main", "dag": {"tasks": [{"name": "again", "template": "main"}]}}],
+        },
+    }
+    run = Interpreter(wf, tmp_path).submit("wf")
+    assert run.phase == "Failed"
+    (deepest,) = [n for n in run.nodes if n.phase == "Failed"]
+    assert deepest.path.count("/again") == MAX_STACK_DEPTH - 1
+    assert "recursion depth" in deepest.stderr
