@@ -32,13 +32,25 @@ __all__ = ["MAX_MANIFEST_BYTES", "ArgoTarget", "dump", "load_manifests", "manife
 MAX_MANIFEST_BYTES = 1024 * 1024
 
 
-# libyaml's safe dumper when PyYAML has it (4x faster on a large flow); the same bytes as safe_dump.
-_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+class _Dumper(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):  # type: ignore[misc]
+    """libyaml's safe dumper when PyYAML has it (4x faster on a large flow), with its own table of
+    representers: other libraries patch PyYAML's shared one (Hera, once imported, changes how every
+    string is written), and the same manifest must be the same bytes in every process."""
+
+
+def _str(dumper: Any, data: str) -> Any:
+    # Kubernetes and Argo read YAML 1.1, where a plain y, Y, n or N is a boolean; PyYAML (YAML 1.1
+    # too, but without those four) would write them plain. A step named `y` must stay a string.
+    style = "'" if data in ("y", "Y", "n", "N") else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", data, style=style)
+
+
+_Dumper.add_representer(str, _str)
 
 
 def dump(data: Any) -> str:
     """The one serialisation of every manifest: sorted keys, block style, stable bytes."""
-    text: str = yaml.dump(data, Dumper=_DUMPER, sort_keys=True, default_flow_style=False, allow_unicode=True, width=100)
+    text: str = yaml.dump(data, Dumper=_Dumper, sort_keys=True, default_flow_style=False, allow_unicode=True, width=100)
     return text
 
 

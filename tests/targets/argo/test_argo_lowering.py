@@ -222,3 +222,24 @@ def test_an_oversized_manifest_is_reported() -> None:
     result = target.compile(load_flow(SHAPES / "branch.py"), {"datastore": "s3://b/p"})
     assert result.files == ()
     assert "bytes" in result.diagnostics[0].message and result.diagnostics[0].code == "FC501"
+
+
+def test_manifests_are_the_same_bytes_whether_or_not_hera_was_imported() -> None:
+    # Hera patches PyYAML's shared string representer when imported (`flowc check --target argo`
+    # imports it, `flowc compile` does not); the manifests must not depend on it.
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "if sys.argv[1] == 'hera':\n    import hera.workflows.models\n"
+        "from flowc.targets.argo import dump\n"
+        "print(dump({'name': 'y', 'doc': 'two\\nlines', 'other': 'N', 'word': 'yes'}), end='')\n"
+    )
+    plain, patched = (
+        subprocess.run([sys.executable, "-c", code, mode], capture_output=True, text=True, check=True).stdout
+        for mode in ("plain", "hera")
+    )
+    assert plain == patched
+    # YAML 1.1 readers (Kubernetes, Argo) take a plain y or N for a boolean: they stay quoted.
+    assert "name: 'y'" in plain and "other: 'N'" in plain
