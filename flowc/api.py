@@ -142,6 +142,14 @@ class FlowSpec:
     this task has set are looked up there, and loaded from the datastore only when first read.
     """
 
+    def __init__(self, use_cli: bool = True) -> None:
+        # `if __name__ == "__main__": TrainFlow()` in a flow file: run Metaflow's command line
+        # (`python flow.py run ...`) with flowc (flowc.script). The runner never calls __init__.
+        if use_cli:
+            from flowc.script import from_flowspec
+
+            from_flowspec(self)
+
     def next(self, *targets: Any, foreach: str | None = None, condition: str | None = None) -> None:
         # Recorded here; the runner checks it against the compiled graph after the step returns.
         self.__dict__["_flowc_transition"] = (targets, foreach, condition)

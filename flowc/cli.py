@@ -23,6 +23,7 @@ COMMANDS = (
     "run",
     "runs",
     "artifacts",
+    "logs",
     "step",
     "worker",
     "package",

@@ -368,8 +368,12 @@ class Task(ClientObject):
 
     # -- logs ------------------------------------------------------------------------------------
 
+    def _log_bytes(self) -> bytes | None:
+        """The attempt's log, None when none was kept."""
+        return self._run().read_log(self.step, self.index_path, self.current_attempt)
+
     def _log(self) -> str:
-        data = self._run().read_log(self.step, self.index_path, self.current_attempt)
+        data = self._log_bytes()
         return data.decode("utf-8", errors="replace") if data is not None else ""
 
     @property

@@ -24,10 +24,19 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--flow", help="the flow class, when the file has several")
     p.add_argument("--output", "-o", metavar="DIR", help="folder to write into (default: build/<target>)")
     p.add_argument("--stdout", action="store_true", help="print the files instead of writing them")
+    p.add_argument(
+        "--with",
+        dest="with_specs",
+        action="append",
+        default=[],
+        metavar="DECORATOR",
+        help="add a decorator to every step that lacks it: retry, catch, resources:cpu=2, ... (repeatable)",
+    )
 
 
 def compile_for(args: argparse.Namespace) -> tuple[int, object, object, object]:
     """Shared by compile and deploy: (status, target, flow, result)."""
+    from flowc import decospecs
     from flowc.compiler import analyze
 
     target = resolve_target(args.target)
@@ -44,12 +53,17 @@ def compile_for(args: argparse.Namespace) -> tuple[int, object, object, object]:
     if a.flow is None:
         print_diagnostics(a.diagnostics, {a.file: a.source})
         return 1, target, None, None
-    result = target.compile(a.flow, opts)
+    try:
+        flow = decospecs.apply(a.flow, decospecs.parse_all(getattr(args, "with_specs", [])))
+    except decospecs.DecoSpecError as exc:
+        print(f"flowc {args.command}: {exc}", file=sys.stderr)
+        return 2, target, None, None
+    result = target.compile(flow, opts)
     diags = a.diagnostics + list(result.diagnostics)
     print_diagnostics(diags, {a.file: a.source})
     if any(d.severity is Severity.ERROR for d in diags):
-        return 1, target, a.flow, None
-    return 0, target, a.flow, result
+        return 1, target, flow, None
+    return 0, target, flow, result
 
 
 def run(args: argparse.Namespace) -> int:

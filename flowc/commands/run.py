@@ -26,6 +26,14 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--datastore", default=".flowc", help="local folder or s3://bucket/prefix (default .flowc)")
     p.add_argument("--run-id", help="the run's id (default: time and a random suffix)")
     p.add_argument("--tag", action="append", default=[], metavar="TAG", help="tag the run (repeatable)")
+    p.add_argument(
+        "--with",
+        dest="with_specs",
+        action="append",
+        default=[],
+        metavar="DECORATOR",
+        help="add a decorator to every step that lacks it: retry, catch, timeout:minutes=30, ... (repeatable)",
+    )
     p.add_argument("--branch", help="@project branch (default: user.<you>); the run is test.<branch>")
     p.add_argument("--production", action="store_true", help="run on the @project's production branch")
     p.add_argument("--color", choices=("auto", "always", "never"), default="auto")
@@ -81,7 +89,7 @@ class Progress:
 
 
 def run(args: argparse.Namespace) -> int:
-    from flowc import identity
+    from flowc import decospecs, identity
     from flowc.commands._common import print_diagnostics, use_color
     from flowc.compiler import analyze
     from flowc.datastore import layout
@@ -96,7 +104,11 @@ def run(args: argparse.Namespace) -> int:
     if analysis.flow is None:
         print_diagnostics(analysis.diagnostics, {analysis.file: analysis.source}, err, args.color)
         return 1
-    flow = analysis.flow
+    try:
+        flow = decospecs.apply(analysis.flow, decospecs.parse_all(args.with_specs))
+    except decospecs.DecoSpecError as exc:
+        print(f"flowc run: {exc}", file=err)
+        return 2
     if args.max_workers < 1:
         print("flowc run: --max-workers must be at least 1", file=err)
         return 2
