@@ -60,6 +60,7 @@ environment = _recording_decorator("environment")
 image = _recording_decorator("image")
 schedule = _recording_decorator("schedule")
 project = _recording_decorator("project")
+card = _recording_decorator("card")
 # `@loop(max_iterations=N)` on the step a loop returns to: the runner fails the loop's task that
 # would start iteration N (flowc's own; Metaflow has no such decorator).
 loop = _recording_decorator("loop")

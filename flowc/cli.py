@@ -24,6 +24,7 @@ COMMANDS = (
     "runs",
     "artifacts",
     "logs",
+    "card",
     "step",
     "worker",
     "package",

@@ -9,7 +9,8 @@ A spec is `name` or `name:key=value,key=value`; a value is read as JSON when it 
 `{"A": "1"}`), else as text, as Metaflow reads it. Each decorator goes to every step that does not
 already have it (a step's own decorator wins), checked exactly as the same decorator written in the
 source. `kubernetes` and `batch` mean what they mean in source under flowc: resources and an image.
-An IR -> IR pass: nothing else changes.
+`card` makes every task write its default card (flowc.cards), through the steps' environment
+(`FLOWC_CARD=default`), so it holds on every target. An IR -> IR pass: nothing else changes.
 """
 
 from __future__ import annotations
@@ -22,11 +23,10 @@ from typing import Any
 
 from flowc.ir import CatchPolicy, Decorators, Flow, Resources, RetryPolicy
 
-SUPPORTED = ("retry", "catch", "timeout", "resources", "kubernetes", "batch", "environment", "image")
-# Metaflow decorators `--with` may name that flowc accepts and ignores, with why.
-IGNORED = {
-    "card": "flowc writes a card for every task when the run is given --with card (see flowc card)",
-}
+SUPPORTED = ("retry", "catch", "timeout", "resources", "kubernetes", "batch", "environment", "image", "card")
+# `--with card`: every task writes its default card (flowc.cards); the tasks learn it from this
+# variable, which every target and `flowc run` set from the steps' environment.
+CARD_ENV = ("FLOWC_CARD", "default")
 
 
 class DecoSpecError(ValueError):
@@ -58,7 +58,7 @@ def parse(spec: str) -> DecoSpec:
 
     name, _, rest = spec.strip().partition(":")
     name = name.strip()
-    if name not in SUPPORTED and name not in IGNORED:
+    if name not in SUPPORTED:
         raise DecoSpecError(f"--with {spec!r}: flowc adds {', '.join(SUPPORTED)} this way")
     args: dict[str, Any] = {}
     if rest.strip():
@@ -69,8 +69,10 @@ def parse(spec: str) -> DecoSpec:
             if not eq or not key:
                 raise DecoSpecError(f"--with {spec!r}: write {name}:key=value,key=value")
             args[key] = _value(raw)
-    if name in IGNORED:
-        return DecoSpec(name, tuple(sorted(args.items())))
+    if name == "card":
+        if args.get("type", "default") != "default":
+            raise DecoSpecError(f"--with {spec!r}: flowc makes the default card only")
+        return DecoSpec(name)
     allowed = ARGS[name]
     checked: dict[str, Any] = {}
     for key, value in args.items():
@@ -109,12 +111,14 @@ def _add(decos: Decorators, spec: DecoSpec) -> Decorators:
         return replace(decos, environment=tuple(sorted(a.get("vars", {}).items())))
     if spec.name == "image" and decos.image is None and "image" in a:
         return replace(decos, image=a["image"])
+    if spec.name == "card" and CARD_ENV[0] not in decos.env:
+        return replace(decos, environment=tuple(sorted({**decos.env, CARD_ENV[0]: CARD_ENV[1]}.items())))
     return decos
 
 
 def apply(flow: Flow, specs: Iterable[DecoSpec]) -> Flow:
     """The flow with each spec's decorator on every step that lacks it."""
-    specs = [s for s in specs if s.name not in IGNORED]
+    specs = list(specs)
     if not specs:
         return flow
     steps = []

@@ -10,6 +10,7 @@ this file and class:
     python flow.py logs RUN/STEP[/TASK]                      flowc logs flow.py RUN/STEP[/TASK]
     python flow.py dump RUN/STEP[/TASK]                      flowc artifacts flow.py --run RUN --step STEP ...
     python flow.py resume [STEP] [--origin-run-id ID]        flowc resume flow.py [STEP] ...
+    python flow.py card view RUN/STEP/TASK                   flowc card view flow.py RUN/STEP/TASK
 
 Metaflow's options that mean nothing here (`--quiet`, `--metadata=local`, `--no-pylint`,
 `--max-log-size`, ...) are accepted, with a note on stderr where one was asked for something flowc does
@@ -30,7 +31,7 @@ _TOP_IGNORED_VALUE = {"--metadata", "--environment", "--event-logger", "--monito
 _TOP_IGNORED_FLAG = {"--quiet", "--not-quiet", "--pylint", "--no-pylint", "--force-rebuild-environments"}
 _RUN_IGNORED_VALUE = {"--max-num-splits", "--max-log-size", "--runner-attribute-file", "--namespace"}
 _DEPLOY_GROUPS = {"step-functions": "step-functions", "argo-workflows": "argo", "airflow": "airflow"}
-COMMANDS = ("run", "resume", "show", "check", "logs", "dump")
+COMMANDS = ("run", "resume", "show", "check", "logs", "dump", "card")
 
 
 class ScriptError(Exception):
@@ -137,6 +138,18 @@ def translate(argv: Sequence[str], flow_file: str, flow_class: str, params: Sequ
         return Translation(_logs(rest, flow_file, flow_class, common), notes)
     if command == "dump":
         return Translation(_dump(rest, flow_file, flow_class, common), notes)
+    if command == "card":
+        if not rest or rest[0] not in ("view", "get", "list"):
+            raise ScriptError("card takes view RUN/STEP/TASK, get RUN/STEP/TASK [FILE] or list [RUN]")
+        sub, more = rest[0], rest[1:]
+        if sub == "list":
+            return Translation(["card", "list", flow_file, *more, "--flow", flow_class, *common], notes)
+        if not more or more[0].startswith("-"):
+            raise ScriptError(f"card {sub} takes RUN/STEP/TASK")
+        out = ["card", sub, flow_file, more[0], "--flow", flow_class, *common]
+        if sub == "get" and len(more) > 1:
+            out += ["--output", more[1]]
+        return Translation(out, notes)
     if command in ("run", "resume"):
         t = _run(command, rest, flow_file, flow_class, params, notes)
         t.argv += common + run_opts
@@ -233,6 +246,7 @@ This flow runs with flowc (docs/metaflow.md). Commands:
   check                                                            check the flow (flowc check)
   logs RUN/STEP[/TASK]                                             what tasks printed (flowc logs)
   dump RUN/STEP[/TASK]                                             a step's artifacts (flowc artifacts)
+  card view|get RUN/STEP/TASK, card list [RUN]                     the tasks' cards (flowc card)
 The flow's parameters: {params}
 """
 

@@ -37,7 +37,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     stream.add_argument("--stderr", action="store_true", help="the same log")
 
 
-def _split(args: argparse.Namespace) -> tuple[str, str | None, str, str | None] | str:
+def split_where(args: argparse.Namespace) -> tuple[str, str | None, str, str | None] | str:
     """(flow reference, run id or None for the latest, step, task id or None), or an error."""
     if len(args.where) == 1:
         parts = args.where[0].split("/")
@@ -56,7 +56,7 @@ def _split(args: argparse.Namespace) -> tuple[str, str | None, str, str | None] 
 
 
 def run(args: argparse.Namespace) -> int:
-    where = _split(args)
+    where = split_where(args)
     if isinstance(where, str):
         print(f"flowc logs: {where}", file=sys.stderr)
         return 2

@@ -105,7 +105,8 @@ def run(args: argparse.Namespace) -> int:
         print_diagnostics(analysis.diagnostics, {analysis.file: analysis.source}, err, args.color)
         return 1
     try:
-        flow = decospecs.apply(analysis.flow, decospecs.parse_all(args.with_specs))
+        specs = decospecs.parse_all(args.with_specs)
+        flow = decospecs.apply(analysis.flow, specs)
     except decospecs.DecoSpecError as exc:
         print(f"flowc run: {exc}", file=err)
         return 2
@@ -127,6 +128,9 @@ def run(args: argparse.Namespace) -> int:
     try:
         tags = identity.check_user_tags(args.tag)
         task_env = task_context.local_run_env(tags, args.branch, args.production)
+        if any(spec.name == "card" for spec in specs):
+            # Also here: the steps' @environment does not reach `flowc run`'s tasks everywhere yet.
+            task_env[decospecs.CARD_ENV[0]] = decospecs.CARD_ENV[1]
         record = task_context.run_record(flow, {**os.environ, **task_env})
     except ValueError as exc:  # a bad tag, or a branch name @project's rule refuses
         print(f"flowc run: {exc}", file=err)

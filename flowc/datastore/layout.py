@@ -12,6 +12,7 @@ engine will resolve at run time. This layout is stable: changing it breaks deplo
         output.json                                      {"foreach_count": N} / {"switch_case": c} / {}
         foreach-items.json                               [0, 1, ..., N-1] after a foreach split
     <flow>/runs/<run_id>/logs/<step>/<index or _>/attempt-<n>.log   task logs (`flowc run`)
+    <flow>/runs/<run_id>/cards/<step>/<index or _>/<type>.html      task cards (`@card`)
 """
 
 from __future__ import annotations
@@ -70,6 +71,10 @@ def foreach_items_key(flow: str, run_id: str, step: str, index: str = "") -> str
 
 def log_key(flow: str, run_id: str, step: str, index: str = "", attempt: str = "0") -> str:
     return f"{run_prefix(flow, run_id)}/logs/{step}/{index_part(index)}/attempt-{attempt}.log"
+
+
+def card_key(flow: str, run_id: str, step: str, index: str = "", card_type: str = "default") -> str:
+    return f"{run_prefix(flow, run_id)}/cards/{step}/{index_part(index)}/{card_type}.html"
 
 
 def data_key(flow: str, sha: str) -> str:

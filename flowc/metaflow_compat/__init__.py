@@ -18,6 +18,7 @@ from flowc import (
     IncludeFile,
     JSONType,
     Parameter,
+    card,
     catch,
     current,
     environment,
@@ -34,7 +35,6 @@ __version__ = "flowc"
 
 kubernetes = _recording_decorator("kubernetes")
 batch = _recording_decorator("batch")
-card = _recording_decorator("card")
 conda = _recording_decorator("conda")
 conda_base = _recording_decorator("conda_base")
 pypi = _recording_decorator("pypi")

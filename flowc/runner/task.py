@@ -454,4 +454,5 @@ def _run_loaded(spec: TaskSpec, store: FlowDatastore, code: code_mod.LoadedCode,
     if step.kind is StepKind.START:
         manifest["run"] = task_context.run_record(flow)
     store.write_task(spec.run_id, step.name, fmt_index(index), manifest, output)
+    task_context.write_card(cls, flow, step.name, fmt_index(index), manifest, store)
     return TaskResult(output=output, caught=caught)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -105,3 +106,18 @@ def local_run_env(
     if origin_run_id:
         env[ORIGIN_VAR] = origin_run_id
     return env
+
+
+def write_card(cls: type, flow: Flow, step: str, index: str, manifest: Mapping[str, Any], store: FlowDatastore) -> None:
+    """After the task completed: its default card, when the step has `@card` or the run asked for
+    cards. A card that cannot be made is a line in the task's log, never a failed task."""
+    from flowc import cards
+
+    if not cards.wanted(getattr(cls, step, None)):
+        return
+    try:
+        cards.write(flow, step, index, manifest, store)
+    except Exception as exc:
+        sys.stderr.write(
+            f"flowc: the card of task {step}/{index or '_'} could not be made: {type(exc).__name__}: {exc}\n"
+        )

@@ -44,6 +44,8 @@ def test_show_check_logs_dump_and_resume_map_to_flowc_commands() -> None:
     assert tr("dump", "r1/train/_") == [
         *("artifacts", "flow.py", "--flow", "TrainFlow", "--run", "r1", "--step", "train", "--task", ""),
     ]
+    assert tr("card", "view", "r1/train/2") == ["card", "view", "flow.py", "r1/train/2", "--flow", "TrainFlow"]
+    assert tr("card", "get", "r1/end/_", "out.html")[-2:] == ["--output", "out.html"]
     assert tr("resume", "train", "--origin-run-id", "r1") == [
         *("resume", "flow.py", "--flow", "TrainFlow", "--origin-run-id", "r1", "train"),
     ]
