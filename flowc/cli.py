@@ -21,6 +21,7 @@ COMMANDS = (
     "deploy",
     "trigger",
     "run",
+    "resume",
     "runs",
     "artifacts",
     "logs",

@@ -369,8 +369,15 @@ class Task(ClientObject):
     # -- logs ------------------------------------------------------------------------------------
 
     def _log_bytes(self) -> bytes | None:
-        """The attempt's log, None when none was kept."""
-        return self._run().read_log(self.step, self.index_path, self.current_attempt)
+        """The attempt's log, None when none was kept. A task `flowc resume` cloned has the log of
+        the task it was cloned from."""
+        data = self._run().read_log(self.step, self.index_path, self.current_attempt)
+        origin = self.manifest.get("origin")
+        if data is None and isinstance(origin, Mapping) and origin.get("run_id"):
+            record = self._reader.run(str(origin["run_id"]))
+            if record is not None:
+                data = record.read_log(self.step, self.index_path, int(origin.get("attempt", 0)))
+        return data
 
     def _log(self) -> str:
         data = self._log_bytes()

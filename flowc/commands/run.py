@@ -142,6 +142,17 @@ def run(args: argparse.Namespace) -> int:
     except (OSError, ValueError) as exc:
         print(f"flowc run: cannot prepare the datastore {args.datastore}: {exc}", file=err)
         return 1
+    resume = getattr(args, "resume", None)  # `flowc resume` (flowc/commands/resume.py)
+    if resume is not None:
+        from flowc.runner.resume import ResumeError
+
+        try:
+            prepared = resume(flow, store, run_id)
+        except ResumeError as exc:
+            print(f"flowc resume: {exc}", file=err)
+            return 2
+        values = prepared.params
+        task_env[task_context.ORIGIN_VAR] = prepared.origin_run_id
 
     out = sys.stdout
     t0 = time.monotonic()
@@ -150,6 +161,8 @@ def run(args: argparse.Namespace) -> int:
     logs = log_root / layout.run_prefix(flow.name, run_id) / "logs"
     print(f"flowc run: {flow.name} run {run_id}", file=out)
     print(f"  datastore {store.storage.root}  logs {logs}", file=out, flush=True)
+    if resume is not None:
+        print(f"  {resume.describe()}", file=out, flush=True)
     meta: dict[str, Any] = {
         "flow": flow.name,
         "run_id": run_id,
@@ -159,6 +172,7 @@ def run(args: argparse.Namespace) -> int:
         "started_at": round(time.time(), 3),
         **record,
         "log_root": str(log_root.resolve()),
+        **(prepared.meta if resume is not None else {}),
     }
     store.write_run_meta(run_id, meta)
     scheduler = LocalScheduler(
@@ -169,8 +183,9 @@ def run(args: argparse.Namespace) -> int:
         log_root=log_root,
         params=values,
         max_workers=args.max_workers,
-        on_event=progress,
+        on_event=progress if resume is None else (lambda e: resume.on_event(e, progress)),
         env=task_env,
+        clone=prepared.clone if resume is not None else None,
         source_dir=Path(args.path).parent,
         fork_server=not (args.spawn or os.environ.get("FLOWC_RUN_SPAWN", "") not in ("", "0")),
     )

@@ -50,7 +50,8 @@ class TaskKey:
 @dataclass(frozen=True)
 class Event:
     """Something a person may want to see. `kind` is one of: started, done, failed, retrying,
-    fanout (a foreach split made `count` tasks), fanout_done (all `count` tasks of a fan-out done)."""
+    fanout (a foreach split made `count` tasks), fanout_done (all `count` tasks of a fan-out done),
+    cloned (`flowc resume` reused the task from the origin run; a `done` follows)."""
 
     kind: str
     task: TaskKey
@@ -141,8 +142,12 @@ class LocalScheduler:
         env: Mapping[str, str] | None = None,
         source_dir: Path | None = None,
         fork_server: bool = True,
+        clone: Callable[[str, Index], bool] | None = None,
     ) -> None:
         self.flow = flow
+        # `flowc resume`: asked before a task's first attempt; True when the task was cloned from the
+        # origin run (flowc.runner.resume) and so completed without running.
+        self.clone = clone
         self.code_id = code_id
         self.run_id = run_id
         self.store = store
@@ -183,6 +188,12 @@ class LocalScheduler:
     # -- processes -------------------------------------------------------------------------------
 
     def _launch(self, key: TaskKey, attempt: int, done: _DoneQueue) -> _Running:
+        if attempt == 0 and self.clone is not None and self.clone(key.step, key.index):
+            log = self.log_root / layout.log_key(self.flow.name, self.run_id, key.step, fmt_index(key.index), "0")
+            cloned = _Running(key, 0, [], log, time.monotonic())
+            done.put((cloned, 0))
+            self.on_event(Event("cloned", key))
+            return cloned
         argv = step_command(
             flow=self.flow.name,
             code=self.code_id,
