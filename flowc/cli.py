@@ -50,7 +50,13 @@ def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"flowc {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in _available():
+    available = _available()
+    for name in available:
+        if command in available and name != command:
+            # Only `flowc --help` lists what the other commands do: importing their modules (and
+            # what they import) would slow down every command for nothing.
+            sub.add_parser(name)
+            continue
         module = importlib.import_module(f"flowc.commands.{name}")
         p = sub.add_parser(name, help=module.HELP, description=module.HELP)
         module.add_arguments(p)

@@ -1,4 +1,5 @@
-"""The pipeline, stage by stage: read → analyse (libcst) → check → lower (a target) → files.
+"""The pipeline, stage by stage: read → analyse (Python's compiler, then `ast`) → check → lower (a
+target) → files.
 
 `analyze` and `compile_flow` are the library's entry points; they never raise for a mistake in the
 user's flow: problems come back as diagnostics.
@@ -6,14 +7,17 @@ user's flow: problems come back as diagnostics.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flowc.diagnostics import Diagnostic, Severity
 from flowc.ir import Flow, Span
-from flowc.target_api import TargetRegistry, TargetResult, default_registry
+
+if TYPE_CHECKING:  # `check` and `run` never need the targets' registry
+    from flowc.target_api import TargetRegistry, TargetResult
 
 
 @dataclass
@@ -32,8 +36,14 @@ class Analysis:
 
 
 def read_source(path: str | Path) -> tuple[str | None, Diagnostic | None]:
+    from flowc.analyzer.syntax import MAX_SOURCE_BYTES, too_large
+
     try:
-        data = Path(path).read_bytes()
+        with open(path, "rb") as fh:
+            # One byte past the limit is enough to know the file is too large to read whole.
+            data = fh.read(MAX_SOURCE_BYTES + 1)
+            if len(data) > MAX_SOURCE_BYTES:
+                return None, too_large(str(path), os.fstat(fh.fileno()).st_size)
     except OSError as exc:
         return None, Diagnostic(
             "FC004", f"cannot read the file: {exc.strerror or exc}", str(path), hint="check the path and permissions"
@@ -73,8 +83,8 @@ def analyze(
     result = Analysis(file, source)
     try:
         sa = analyze_source(file, source, flow_name, all_flows=all_flows, require_flow=require_flow)
-    except RecursionError:
-        result.diagnostics.append(Diagnostic("FC001", "the source is too deeply nested to analyse", file))
+    except RecursionError:  # no reader of flowc's recurses with the source's depth; kept as a net
+        result.diagnostics.append(Diagnostic("FC005", "the source is too deeply nested to analyse", file))
         return result
     result.flow_names = sa.flow_names
     diags = list(sa.diagnostics)
@@ -115,6 +125,8 @@ def compile_flow(
     registry: TargetRegistry | None = None,
 ) -> CompileResult:
     """analyse → check → lower with `target`. Raises KeyError for an unknown target name."""
+    from flowc.target_api import default_registry
+
     analysis = analyze(path, flow_name)
     backend = (registry or default_registry()).get(target)
     if analysis.flow is None:

@@ -7,9 +7,19 @@ Rendering lives in `flowc.render`, so library code never prints.
 from __future__ import annotations
 
 import enum
+import re
 from dataclasses import dataclass
 
 from flowc.ir import Span
+
+# Python's tokenizer ends a line at \r\n, \r or \n, and nowhere else: str.splitlines() would also
+# split at form feeds and U+2028, which Python reads as whitespace or as part of a string.
+_NEWLINE = re.compile(r"\r\n|\r|\n")
+
+
+def source_lines(source: str) -> list[str]:
+    """The lines of `source` as Python numbers them, which spans use (line N is `[N - 1]`)."""
+    return _NEWLINE.split(source)
 
 
 class Severity(str, enum.Enum):
@@ -53,6 +63,8 @@ CODES: dict[str, str] = {
     "FC002": "no flow class",
     "FC003": "flow class not found or ambiguous",
     "FC004": "file cannot be read",
+    "FC005": "file too large or too deeply nested for Python",
+    "FC006": "Python crashed on the file",
     # steps and transitions
     "FC101": "unknown step in self.next",
     "FC102": "step without self.next",

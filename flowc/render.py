@@ -6,7 +6,7 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from flowc.diagnostics import CODES, Diagnostic, Severity
+from flowc.diagnostics import CODES, Diagnostic, Severity, source_lines
 
 _RED = "\x1b[31;1m"
 _YELLOW = "\x1b[33;1m"
@@ -36,7 +36,7 @@ def text(diags: Sequence[Diagnostic], sources: Mapping[str, str], color: bool = 
         out.append(head)
         src = sources.get(d.file)
         if d.span is not None and src is not None:
-            lines = src.splitlines()
+            lines = source_lines(src)
             if 0 < d.span.line <= len(lines):
                 line = lines[d.span.line - 1].expandtabs(1)
                 width = (d.span.end_col - d.span.col) if d.span.end_line == d.span.line else 1

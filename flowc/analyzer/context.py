@@ -1,15 +1,13 @@
-"""State shared while analysing one file: positions, constants, API names, collected diagnostics."""
+"""State shared while analysing one file: its text, constants, API names and collected diagnostics."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import ast
 from dataclasses import dataclass, field
 from typing import Any
 
-import libcst as cst
-from libcst.metadata import CodeRange
-
 from flowc.analyzer.imports import ApiNames
+from flowc.analyzer.positions import SourceText, Where
 from flowc.analyzer.static import NotStatic, evaluate
 from flowc.diagnostics import Diagnostic, Fix, Severity
 from flowc.ir import Span
@@ -20,34 +18,24 @@ MISSING: Any = object()
 @dataclass
 class Context:
     file: str
-    module: cst.Module
-    positions: Mapping[cst.CSTNode, CodeRange]
+    module: ast.Module
+    text: SourceText
     api: ApiNames
     constants: dict[str, Any]
     diagnostics: list[Diagnostic] = field(default_factory=list)
-    lines: list[str] = field(default_factory=list)
 
-    def mentions(self, node: cst.CSTNode, word: str) -> bool:
-        """Whether the source text of `node` contains `word` (True when unsure)."""
-        r = self.positions.get(node)
-        if r is None or not self.lines:
-            return True
-        return any(word in line for line in self.lines[r.start.line - 1 : r.end.line])
+    def span(self, node: Where) -> Span:
+        return self.text.span(node)
 
-    def span(self, node: cst.CSTNode) -> Span:
-        r = self.positions.get(node)
-        if r is None:
-            return Span(1, 1, 1, 1)
-        return Span(r.start.line, r.start.column + 1, r.end.line, r.end.column + 1)
-
-    def code(self, node: cst.CSTNode, limit: int = 60) -> str:
-        text = " ".join(self.module.code_for_node(node).split())
+    def code(self, node: Where, limit: int = 60) -> str:
+        """The node's source text on one line, shortened to `limit` characters."""
+        text = " ".join(self.text.segment(node).split())
         return text if len(text) <= limit else text[: limit - 3] + "..."
 
     def report(
         self,
         code: str,
-        node: cst.CSTNode | Span | None,
+        node: Where | Span | None,
         message: str,
         hint: str | None = None,
         severity: Severity = Severity.ERROR,
@@ -56,7 +44,7 @@ class Context:
         span = node if isinstance(node, Span) or node is None else self.span(node)
         self.diagnostics.append(Diagnostic(code, message, self.file, span, hint, severity, fix))
 
-    def static(self, node: cst.BaseExpression, code: str, what: str) -> Any:
+    def static(self, node: ast.expr, code: str, what: str) -> Any:
         """The static value of `node`, or MISSING after reporting why it is not static."""
         value = evaluate(node, self.constants)
         if isinstance(value, NotStatic):

@@ -6,16 +6,16 @@ misspelt argument, a non-static value or an absurd number is reported where it w
 
 from __future__ import annotations
 
+import ast
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-import libcst as cst
-
 from flowc.analyzer.context import MISSING, Context
+from flowc.analyzer.positions import Argument
 from flowc.diagnostics import Severity
-from flowc.ir import CatchPolicy, Decorators, Resources, RetryPolicy, Schedule
+from flowc.ir import CatchPolicy, Decorators, Resources, RetryPolicy, Schedule, Span
 
 STEP_DECORATORS = {"retry", "catch", "timeout", "resources", "environment", "image", "kubernetes", "batch", "loop"}
 FLOW_DECORATORS = {"schedule", "project"}
@@ -156,71 +156,70 @@ POSITIONAL = {"image": "image", "project": "name", "environment": "vars"}
 @dataclass
 class ParsedDecorator:
     name: str
-    node: cst.Decorator
+    node: Span  # the whole decorator, from its @
     args: dict[str, Any]
-    arg_nodes: dict[str, cst.CSTNode]
+    arg_nodes: dict[str, ast.expr]
 
 
-def parse_decorator(ctx: Context, deco: cst.Decorator, name: str) -> ParsedDecorator | None:
+def parse_decorator(ctx: Context, deco: ast.expr, name: str) -> ParsedDecorator | None:
     """Static, checked arguments of one supported decorator (None if it could not be read at all)."""
     spec = ARGS[name]
     args: dict[str, Any] = {}
-    nodes: dict[str, cst.CSTNode] = {}
-    call = deco.decorator if isinstance(deco.decorator, cst.Call) else None
+    nodes: dict[str, ast.expr] = {}
+    where = ctx.text.decorator_span(deco)
+    call = deco if isinstance(deco, ast.Call) else None
     ok = True
     if call is not None:
-        if any(a.star for a in call.args):
+        if any(isinstance(a, ast.Starred) for a in call.args) or any(k.arg is None for k in call.keywords):
             ctx.report(
                 "FC301",
-                deco,
+                where,
                 f"@{name} arguments must be written out, not unpacked with * or **",
                 hint=f"write @{name}({', '.join(k + '=...' for k in spec)})",
             )
             return None
-        positional = [a for a in call.args if a.keyword is None]
+        positional = call.args
         pname = POSITIONAL.get(name)
         takes_positional = pname is not None and len(positional) <= 1
         if positional and not takes_positional:
             ctx.report(
                 "FC304",
-                positional[0],
+                Argument(positional[0]),
                 f"@{name} takes keyword arguments only"
                 if pname is None
                 else f"@{name} takes one positional argument ({pname})",
                 hint=f"write @{name}({', '.join(k + '=...' for k in spec)})",
             )
             ok = False
-        for arg in call.args:
-            if arg.keyword is None:
-                if not takes_positional:
-                    continue
-                key = str(pname)
-            else:
-                key = arg.keyword.value
+        given: list[tuple[str, ast.expr, ast.keyword | Argument]] = []
+        if takes_positional:
+            given += [(str(pname), a, Argument(a)) for a in positional]
+        given += [(str(k.arg), k.value, k) for k in call.keywords]
+        for key, value, arg in given:
             if key not in spec:
                 from difflib import get_close_matches
 
                 close = get_close_matches(key, list(spec), n=1)
                 ctx.report(
                     "FC304",
-                    arg.keyword or arg,
+                    arg,
                     f"@{name} has no argument '{key}'",
                     hint=(f"did you mean '{close[0]}'? " if close else "") + f"@{name} takes: {', '.join(spec)}",
                 )
                 ok = False
                 continue
-            value = ctx.static(arg.value, "FC301", f"@{name}({key}=...)")
-            if value is MISSING:
+            static = ctx.static(value, "FC301", f"@{name}({key}=...)")
+            if static is MISSING:
                 ok = False
                 continue
             try:
-                args[key] = spec[key](value)
+                args[key] = spec[key](static)
             except Invalid as exc:
-                ctx.report("FC302", arg.value, f"@{name}({key}=...) {exc}", hint=RANGE_HINTS.get(name))
+                ctx.report("FC302", value, f"@{name}({key}=...) {exc}", hint=RANGE_HINTS.get(name))
                 ok = False
                 continue
-            nodes[key] = arg.value
-    return ParsedDecorator(name, deco, args, nodes) if ok else None
+            nodes[key] = value
+    return ParsedDecorator(name, where, args, nodes) if ok else None
 
 
 def step_decorators(ctx: Context, parsed: list[ParsedDecorator]) -> Decorators:
@@ -319,7 +318,7 @@ def flow_schedule(ctx: Context, p: ParsedDecorator) -> Schedule | None:
             hint="use an IANA name such as 'Europe/Paris' or 'UTC'",
         )
         return None
-    return Schedule(cron=cron, span=ctx.span(p.node), timezone=tz, preset=None if kind == "cron" else kind)
+    return Schedule(cron=cron, span=p.node, timezone=tz, preset=None if kind == "cron" else kind)
 
 
 def valid_timezone(name: str) -> bool:
@@ -350,19 +349,20 @@ def flow_project(ctx: Context, p: ParsedDecorator) -> str | None:
     return str(name)
 
 
-def report_unknown(ctx: Context, deco: cst.Decorator, name: str | None, where: str) -> None:
-    label = name or ctx.code(deco.decorator)
+def report_unknown(ctx: Context, deco: ast.expr, name: str | None, where: str) -> None:
+    label = name or ctx.code(deco)
+    span = ctx.text.decorator_span(deco)
     if name in UNSUPPORTED:
         ctx.report(
             "FC303",
-            deco,
+            span,
             f"@{name} is a Metaflow decorator that flowc does not support",
             hint=UNSUPPORTED[name],
         )
     elif name is not None:
         ctx.report(
             "FC303",
-            deco,
+            span,
             f"@{name} is not a flowc decorator",
             hint="supported on steps: @retry @catch @timeout @resources @environment @image @loop; "
             "on the flow: @schedule @project",
@@ -370,7 +370,7 @@ def report_unknown(ctx: Context, deco: cst.Decorator, name: str | None, where: s
     else:
         ctx.report(
             "FC303",
-            deco,
+            span,
             f"@{label} on {where} is not a flowc decorator; flowc cannot tell what it changes",
             hint="flowc only understands its own decorators here",
             severity=Severity.WARNING,

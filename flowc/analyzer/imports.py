@@ -2,13 +2,13 @@
 
 Handles `from flowc import step`, `from flowc import step as s`, `import flowc as fc` (then
 `fc.step`), star imports, and the same with `metaflow`, so existing Metaflow flows compile unchanged.
+Only imports at the top level of the module count.
 """
 
 from __future__ import annotations
 
+import ast
 from dataclasses import dataclass, field
-
-import libcst as cst
 
 PACKAGES = ("flowc", "metaflow")
 
@@ -46,64 +46,53 @@ class ApiNames:
     star: bool = False
     dialect: str = "flowc"
 
-    def resolve(self, node: cst.BaseExpression) -> str | None:
+    def resolve(self, node: ast.expr) -> str | None:
         """The API name `node` refers to, or None when it is not (known to be) ours."""
-        if isinstance(node, cst.Call):
-            return self.resolve(node.func)
-        if isinstance(node, cst.Name):
-            if node.value in self.names:
-                return self.names[node.value]
-            if self.star:
-                return node.value
-            return None
-        if isinstance(node, cst.Attribute):
+        if isinstance(node, ast.Call):
+            node = node.func
+        if isinstance(node, ast.Name):
+            if node.id in self.names:
+                return self.names[node.id]
+            return node.id if self.star else None
+        if isinstance(node, ast.Attribute):
             dotted = dotted_name(node.value)
             if dotted is not None and (dotted in self.modules or dotted.split(".")[0] in self.modules):
-                return node.attr.value
+                return node.attr
         return None
 
 
-def dotted_name(node: cst.BaseExpression) -> str | None:
-    if isinstance(node, cst.Name):
-        return node.value
-    if isinstance(node, cst.Attribute):
-        head = dotted_name(node.value)
-        return None if head is None else f"{head}.{node.attr.value}"
-    return None
+def dotted_name(node: ast.expr) -> str | None:
+    """`a.b.c` for a chain of attributes on a name, else None."""
+    parts: list[str] = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if not isinstance(node, ast.Name):
+        return None
+    parts.append(node.id)
+    return ".".join(reversed(parts))
 
 
-def collect(module: cst.Module) -> ApiNames:
+def collect(module: ast.Module) -> ApiNames:
     api = ApiNames()
     for stmt in module.body:
-        if not isinstance(stmt, cst.SimpleStatementLine):
-            continue
-        for small in stmt.body:
-            if isinstance(small, cst.ImportFrom) and small.relative == ():
-                mod = dotted_name(small.module) if small.module else None
-                if mod is None or mod.split(".")[0] not in PACKAGES:
-                    continue
-                if mod.split(".")[0] == "metaflow":
-                    api.dialect = "metaflow"
-                if isinstance(small.names, cst.ImportStar):
+        if isinstance(stmt, ast.ImportFrom) and stmt.level == 0 and stmt.module:
+            top = stmt.module.split(".")[0]
+            if top not in PACKAGES:
+                continue
+            if top == "metaflow":
+                api.dialect = "metaflow"
+            for alias in stmt.names:
+                if alias.name == "*":
                     api.star = True
+                else:
+                    api.names[alias.asname or alias.name] = alias.name
+        elif isinstance(stmt, ast.Import):
+            for alias in stmt.names:
+                top = alias.name.split(".")[0]
+                if top not in PACKAGES:
                     continue
-                for alias in small.names:
-                    name = dotted_name(alias.name)
-                    if name is None:
-                        continue
-                    local = name
-                    if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
-                        local = alias.asname.name.value
-                    api.names[local] = name
-            elif isinstance(small, cst.Import):
-                for alias in small.names:
-                    name = dotted_name(alias.name)
-                    if name is None or name.split(".")[0] not in PACKAGES:
-                        continue
-                    if name.split(".")[0] == "metaflow":
-                        api.dialect = "metaflow"
-                    if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
-                        api.modules.add(alias.asname.name.value)
-                    else:
-                        api.modules.add(name.split(".")[0])
+                if top == "metaflow":
+                    api.dialect = "metaflow"
+                api.modules.add(alias.asname or top)
     return api

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 from typing import Any
 
-import libcst as cst
-
 from flowc.analyzer.context import MISSING, Context
+from flowc.analyzer.positions import Argument
 from flowc.ir import Parameter, ParamType
 
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
@@ -17,15 +17,15 @@ PARAM_ARGS = ("name", "default", "type", "help", "required", "show_default")
 INCLUDE_ARGS = ("name", "default", "help", "required", "is_text", "encoding", "show_default")
 
 
-def parameter(ctx: Context, attr: str, call: cst.Call, api_name: str, target: cst.CSTNode) -> Parameter | None:
+def parameter(ctx: Context, attr: str, call: ast.Call, api_name: str, target: ast.Name) -> Parameter | None:
     include = api_name == "IncludeFile"
     allowed = INCLUDE_ARGS if include else PARAM_ARGS
     what = api_name
     values: dict[str, Any] = {}
-    nodes: dict[str, cst.CSTNode] = {}
+    nodes: dict[str, ast.expr] = {}
     ok = True
-    positional = [a for a in call.args if a.keyword is None]
-    if any(a.star for a in call.args):
+    positional = call.args
+    if any(isinstance(a, ast.Starred) for a in call.args) or any(k.arg is None for k in call.keywords):
         ctx.report(
             "FC403",
             call,
@@ -36,32 +36,31 @@ def parameter(ctx: Context, attr: str, call: cst.Call, api_name: str, target: cs
     if len(positional) > 1:
         ctx.report(
             "FC405",
-            positional[1],
+            Argument(positional[1]),
             f"{what} takes the name positionally and the rest by keyword",
             hint=f'{what}("{attr}", default=..., help="...")',
         )
         ok = False
-    for arg in call.args:
-        key = arg.keyword.value if arg.keyword is not None else "name"
-        if arg.keyword is None and arg is not positional[0]:
-            continue
+    given: list[tuple[str, ast.expr, ast.keyword | Argument]] = [("name", a, Argument(a)) for a in positional[:1]]
+    given += [(str(k.arg), k.value, k) for k in call.keywords]
+    for key, value, where in given:
         if key not in allowed:
             ctx.report(
                 "FC304",
-                arg.keyword or arg,
+                where,
                 f"{what} has no argument '{key}'",
                 hint=f"{what} takes: {', '.join(allowed)}",
             )
             ok = False
             continue
-        nodes[key] = arg.value
+        nodes[key] = value
         if key == "type":
-            t = _param_type(ctx, arg.value)
+            t = _param_type(ctx, value)
             if t is None:
                 ok = False
             values[key] = t
             continue
-        v = ctx.static(arg.value, "FC403", f"{what}({key}=...)")
+        v = ctx.static(value, "FC403", f"{what}({key}=...)")
         if v is MISSING:
             ok = False
             continue
@@ -131,9 +130,9 @@ def parameter(ctx: Context, attr: str, call: cst.Call, api_name: str, target: cs
     )
 
 
-def _param_type(ctx: Context, node: cst.BaseExpression) -> ParamType | None:
-    if isinstance(node, cst.Name) and node.value in _TYPES:
-        return _TYPES[node.value]
+def _param_type(ctx: Context, node: ast.expr) -> ParamType | None:
+    if isinstance(node, ast.Name) and node.id in _TYPES:
+        return _TYPES[node.id]
     if ctx.api.resolve(node) == "JSONType":
         return ParamType.JSON
     ctx.report(

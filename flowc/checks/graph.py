@@ -4,7 +4,6 @@ from start and can reach end, and every cycle is a loop (flowc.checks.loops)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from difflib import get_close_matches
 
 from flowc.analyzer.flowclass import FlowDraft
 from flowc.checks import loops
@@ -112,6 +111,8 @@ def check(draft: FlowDraft, diags: list[Diagnostic]) -> GraphResult:
                     hint=f"add @step above `def {t}`",
                 )
                 continue
+            from difflib import get_close_matches
+
             close = get_close_matches(t, names, n=3, cutoff=0.6)
             certain = get_close_matches(t, names, n=2, cutoff=0.75)
             fix = Fix(span, close[0]) if span is not None and len(certain) == 1 and certain[0] == close[0] else None

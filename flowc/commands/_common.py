@@ -6,7 +6,6 @@ import argparse
 import functools
 import os
 import sys
-import tempfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import IO, Any
@@ -167,6 +166,8 @@ def write_files(out_dir: Path, files: Iterable[Any]) -> list[tuple[Path, bool]]:
         if dest.is_file() and dest.read_bytes() == data:
             written.append((dest, False))
             continue
+        import tempfile
+
         fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.")
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)

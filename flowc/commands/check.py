@@ -28,6 +28,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from flowc.analyzer import syntax
+
+    # Python's compiler runs in a worker process: starting it first lets it boot while this one
+    # imports the rest.
+    syntax.start_worker()
     from flowc import render
     from flowc.compiler import analyze
 
@@ -56,11 +61,14 @@ def run(args: argparse.Namespace) -> int:
                 pass
         a = analyze(f, args.flow, all_flows=args.flow is None, require_flow=named)
         if args.fix and any(d.fix for d in a.diagnostics):
-            from flowc.fix import apply_fixes
+            from flowc.fix import FixError, apply_fixes
 
-            if apply_fixes(f, a.source, [d for d in a.diagnostics if d.fix]):
-                a = analyze(f, args.flow, all_flows=args.flow is None, require_flow=named)
-                print(f"flowc: fixed {f}", file=sys.stderr)
+            try:
+                if apply_fixes(f, a.source, a.diagnostics):
+                    a = analyze(f, args.flow, all_flows=args.flow is None, require_flow=named)
+                    print(f"flowc: fixed {f}", file=sys.stderr)
+            except FixError as exc:
+                print(f"flowc: {f} left unchanged: {exc}", file=sys.stderr)
         if not a.flow_names and not named:
             continue
         checked += len(a.flows) or 1

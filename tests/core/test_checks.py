@@ -38,8 +38,13 @@ def with_start(step_decos: str = "", imports: str = "FlowSpec, step", deco: str 
 
 # code -> (source, the code's expected line, a substring of the message)
 CASES: dict[str, list[tuple[str, int | None, str]]] = {
-    "FC001": [("class F(:\n", 1, "syntax error")],
+    "FC001": [
+        ("class F(:\n", 1, "syntax error"),
+        ("return 1\n", 1, "'return' outside function"),
+        ("x = " + "(" * 201 + "1" + ")" * 201 + "\n", 1, "too many nested parentheses"),
+    ],
     "FC002": [("x = 1\n", None, "no flow class")],
+    "FC005": [("LIMIT = " + "-" * 10_000 + "1\n", None, "Python cannot compile this file")],
     "FC102": [(flow("@step\ndef start(self):\n    pass\n\n@step\ndef end(self):\n    pass"), 5, "no self.next")],
     "FC103": [
         (
@@ -159,8 +164,9 @@ CASES: dict[str, list[tuple[str, int | None, str]]] = {
 }
 # codes whose examples live with their check module (EXAMPLES) are tested from there
 FROM_MODULES = {code for m in CHECK_MODULES for code in m.EXAMPLES}
-# FC003 needs --flow (tested in test_analyzer); FC004 an unreadable file (test_cli); FC5xx a target.
-NOT_TRIGGERABLE_FROM_ONE_FILE = {"FC003", "FC004", "FC501", "FC502", "FC503"}
+# FC003 needs --flow (tested in test_analyzer); FC004 an unreadable file (test_cli); FC006 a Python
+# that crashes (test_syntax); FC5xx a target.
+NOT_TRIGGERABLE_FROM_ONE_FILE = {"FC003", "FC004", "FC006", "FC501", "FC502", "FC503"}
 
 
 def codes_of(path: Path) -> list[str]:

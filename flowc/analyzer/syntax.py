@@ -1,0 +1,223 @@
+"""Python's verdict first: every source goes through CPython's own parser and compiler before flowc reads
+it, so a syntax error is Python's, at Python's position, and nothing Python refuses passes.
+
+Python's parser and compiler are C code, and C code can crash the process instead of raising: CPython
+releases flowc supports have had segmentation faults on particular inputs (a `with` of 19 context
+managers in 3.12.0-3.12.1, a parser error path in 3.12.1, very deep expressions in the AST constructor
+before 3.11). No check flowc could make beforehand rules such inputs out, so the compiler runs in a
+worker process of its own (`syntax_worker.py`, a fresh `python -I -S`, one per flowc process, reused for
+every file): a crash there becomes a diagnostic for that file, and the other files are still checked.
+Only a source the worker compiled is parsed again here, by the same interpreter, so the parse in this
+process cannot crash. A worker that cannot start (no interpreter to start) is replaced by compiling in
+this process.
+"""
+
+from __future__ import annotations
+
+import ast
+import atexit
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import warnings
+from pathlib import Path
+from typing import Any
+
+from flowc.diagnostics import Diagnostic
+from flowc.ir import Span
+
+# Larger sources are refused before Python reads them: a flow of 10,000 steps is under 1 MiB, and the
+# syntax tree of a source takes about 100 times its size in memory.
+MAX_SOURCE_BYTES = 16 * 1024 * 1024
+# Python compiles 10,000 steps in well under a second; a source that takes this long is refused.
+TIME_LIMIT_SECONDS = 120.0
+
+WORKER = Path(__file__).with_name("syntax_worker.py")
+SYNTAX_HINT = "fix the Python syntax first; nothing else can be checked until then"
+
+
+class _Worker:
+    """One worker process and the pipes to it; answers one request at a time."""
+
+    def __init__(self) -> None:
+        self.pid = os.getpid()  # a forked child must start its own, not share these pipes
+        self.proc = subprocess.Popen(
+            [sys.executable, "-I", "-S", str(WORKER)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+        )
+
+    def alive(self) -> bool:
+        return self.pid == os.getpid() and self.proc.poll() is None
+
+    def ask(self, data: bytes, time_limit: float) -> dict[str, Any]:
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        timed_out = threading.Event()
+
+        def stop() -> None:
+            timed_out.set()
+            self.proc.kill()
+
+        timer = threading.Timer(time_limit, stop)
+        timer.start()
+        try:
+            self.proc.stdin.write(b"%d\n" % len(data) + data)
+            self.proc.stdin.flush()
+            line = self.proc.stdout.readline()
+        except OSError:  # the worker died while reading the request
+            line = b""
+        finally:
+            timer.cancel()
+        if line:
+            answer: dict[str, Any] = json.loads(line)
+            return answer
+        code = self.proc.wait()
+        if timed_out.is_set():
+            return {"kind": "timeout"}
+        return {"kind": "crashed", "returncode": code}
+
+    def close(self) -> None:
+        if self.alive() and self.proc.stdin is not None:
+            try:
+                self.proc.stdin.close()
+                self.proc.wait(timeout=5)
+            except (OSError, subprocess.TimeoutExpired):
+                self.proc.kill()
+
+
+_worker: _Worker | None = None
+_lock = threading.Lock()
+
+
+def start_worker() -> None:
+    """Start the worker now (it takes a few milliseconds), so that it is ready by the first file."""
+    global _worker
+    with _lock:
+        if _worker is None or not _worker.alive():
+            if _worker is None:
+                atexit.register(_close)
+            try:
+                _worker = _Worker()
+            except OSError:
+                _worker = None
+
+
+def _close() -> None:
+    if _worker is not None:
+        _worker.close()
+
+
+def python_verdict(source: str, time_limit: float | None = None) -> dict[str, Any]:
+    """What Python's parser and compiler say about `source` (see `syntax_worker.verdict`), or
+    {"kind": "crashed", "returncode": N} when Python died on it, or {"kind": "timeout"}."""
+    data = source.encode("utf-8", "surrogatepass")
+    start_worker()
+    with _lock:
+        worker = _worker
+        if worker is None:
+            from flowc.analyzer import syntax_worker
+
+            return syntax_worker.verdict(source)
+        answer = worker.ask(data, TIME_LIMIT_SECONDS if time_limit is None else time_limit)
+    return answer
+
+
+def check(file: str, source: str, lines: list[str]) -> Diagnostic | None:
+    """None when Python compiles `source`; else the diagnostic saying why it does not."""
+    answer = python_verdict(source)
+    kind = answer["kind"]
+    if kind == "ok":
+        return None
+    if kind == "syntax":
+        return _syntax_error(file, answer, lines)
+    if kind == "too_complex":
+        return Diagnostic(
+            "FC005",
+            f"Python cannot compile this file: {_complexity(answer['message'])}",
+            file,
+            hint="an expression or a block is nested too deeply for Python: split it into smaller parts",
+        )
+    if kind == "timeout":
+        return Diagnostic(
+            "FC005",
+            f"Python did not finish compiling this file within {TIME_LIMIT_SECONDS:g} s",
+            file,
+            hint="split the file: a flow's source is rarely more than a few thousand lines",
+        )
+    return Diagnostic(
+        "FC006",
+        f"Python itself crashed while compiling this file ({exit_status(answer.get('returncode'))}); "
+        "`python` would crash on it too",
+        file,
+        hint=f"`{Path(sys.executable).name} -X faulthandler -m py_compile {file}` shows the crash; rewrite "
+        "the construct it points at, and report it to CPython if the file is valid Python",
+    )
+
+
+def too_large(file: str, size: int) -> Diagnostic:
+    return Diagnostic(
+        "FC005",
+        f"the file is {size / 1024 / 1024:.1f} MiB; flowc reads flow files of up to "
+        f"{MAX_SOURCE_BYTES // 1024 // 1024} MiB",
+        file,
+        hint="a flow's source is rarely more than a few thousand lines: move data out of the file",
+    )
+
+
+def parse(file: str, source: str, lines: list[str]) -> tuple[ast.Module | None, Diagnostic | None]:
+    """The syntax tree of `source`, once Python has compiled it in the worker; else the diagnostic."""
+    problem = check(file, source, lines)
+    if problem is not None:
+        return None, problem
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return ast.parse(source, file), None
+    except (SyntaxError, ValueError, RecursionError, MemoryError) as err:
+        # The worker compiled this very text with this very interpreter: not expected, but a
+        # diagnostic all the same.
+        return None, Diagnostic("FC005", f"Python cannot parse this file: {err}", file)
+
+
+def _syntax_error(file: str, answer: dict[str, Any], lines: list[str]) -> Diagnostic:
+    message = answer["message"]
+    line = answer.get("line")
+    if not line or line < 1:
+        return Diagnostic("FC001", f"syntax error: {message}", file, hint=SYNTAX_HINT)
+    col = max(answer.get("offset") or 1, 1)
+    end_line = answer.get("end_line") or line
+    end_col = answer.get("end_offset") or 0
+    if answer.get("stage") == "compile":
+        # The compiler counts columns in UTF-8 bytes (the parser counts characters).
+        col = _character(lines, line, col)
+        end_col = _character(lines, end_line, end_col) if end_col else 0
+    end_col = end_col if end_line == line and end_col > col else col + 1
+    return Diagnostic("FC001", f"syntax error: {message}", file, Span(line, col, line, end_col), hint=SYNTAX_HINT)
+
+
+def _character(lines: list[str], line: int, offset: int) -> int:
+    """A 1-based byte offset on `line` as a 1-based character offset."""
+    text = lines[line - 1] if 0 < line <= len(lines) else ""
+    if text.isascii():
+        return offset
+    return len(text.encode("utf-8", "surrogatepass")[: offset - 1].decode("utf-8", "replace")) + 1
+
+
+def _complexity(message: str) -> str:
+    if message == "MemoryError":
+        return "its parser ran out of stack (MemoryError)"
+    return message
+
+
+def exit_status(returncode: int | None) -> str:
+    """How a child process ended, in words: `SIGSEGV`, or `exit status 3`."""
+    if returncode is not None and returncode < 0:
+        try:
+            return signal.Signals(-returncode).name
+        except ValueError:
+            return f"signal {-returncode}"
+    return f"exit status {returncode}"
