@@ -59,13 +59,13 @@ def fixed_source(source: str, edits: Sequence[Edit]) -> tuple[str, int]:
     return module.code, rename.applied
 
 
-def apply_fixes(path: Path, source: str, diags: Sequence[Diagnostic], time_limit: float = TIME_LIMIT_SECONDS) -> bool:
+def apply_fixes(path: Path, source: str, diags: Sequence[Diagnostic], time_limit: float | None = None) -> bool:
     """Rewrite `path` with the fixes of `diags` applied; False when there was nothing to change.
     Raises FixError when LibCST failed on the source (the file is left as it was)."""
     edits = [(d.fix.span.line, d.fix.span.col, d.fix.replacement) for d in diags if d.fix is not None]
     if not edits:
         return False
-    new, applied = _in_child(source, edits, time_limit)
+    new, applied = _in_child(source, edits, TIME_LIMIT_SECONDS if time_limit is None else time_limit)
     if not applied or new == source:
         return False
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")

@@ -161,11 +161,14 @@ def check(file: str, source: str, lines: list[str]) -> Diagnostic | None:
 def too_large(file: str, size: int) -> Diagnostic:
     return Diagnostic(
         "FC005",
-        f"the file is {size / 1024 / 1024:.1f} MiB; flowc reads flow files of up to "
-        f"{MAX_SOURCE_BYTES // 1024 // 1024} MiB",
+        f"the file is {_size(size)}; flowc reads flow files of up to {_size(MAX_SOURCE_BYTES)}",
         file,
         hint="a flow's source is rarely more than a few thousand lines: move data out of the file",
     )
+
+
+def _size(n: int) -> str:
+    return f"{n / 1024 / 1024:.3g} MiB" if n >= 1024 * 1024 else f"{n:,} bytes"
 
 
 def parse(file: str, source: str, lines: list[str]) -> tuple[ast.Module | None, Diagnostic | None]:

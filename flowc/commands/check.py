@@ -15,6 +15,9 @@ from flowc.commands._common import (
 )
 from flowc.diagnostics import Diagnostic, Severity
 
+# Files Python (or flowc) could not read at all.
+UNREADABLE = {"FC001", "FC004", "FC005", "FC006"}
+
 HELP = "check flows for mistakes (files or folders); exit 1 if any error is found"
 
 
@@ -69,7 +72,10 @@ def run(args: argparse.Namespace) -> int:
                     print(f"flowc: fixed {f}", file=sys.stderr)
             except FixError as exc:
                 print(f"flowc: {f} left unchanged: {exc}", file=sys.stderr)
-        if not a.flow_names and not named:
+        # A file found in a folder that holds no flow class is not a flow, unless Python could not
+        # compile it: it mentions FlowSpec, so a syntax error may hide its flow.
+        unreadable = any(d.code in UNREADABLE for d in a.diagnostics)
+        if not a.flow_names and not named and not unreadable:
             continue
         checked += len(a.flows) or 1
         sources[a.file] = a.source
