@@ -13,9 +13,9 @@ from __future__ import annotations
 import enum
 import heapq
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, fields, replace
-from functools import cached_property
+from functools import cache, cached_property
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
@@ -376,39 +376,45 @@ def _to_data(obj: Any) -> Any:
     return obj
 
 
-def _from_data(cls: Any, data: Mapping[str, Any]) -> Any:
+@cache
+def _fields_of(cls: Any) -> tuple[tuple[str, Callable[[Any], Any]], ...]:
+    # Worked out once per class: every task reads the IR from JSON, and resolving the annotations of
+    # each of a flow's hundreds of dataclass instances again cost tens of milliseconds per task.
     import typing
 
     hints = typing.get_type_hints(cls)
-    kwargs: dict[str, Any] = {}
-    for f in fields(cls):
-        if f.name not in data:
-            continue
-        kwargs[f.name] = _coerce(hints[f.name], data[f.name], f.name)
-    return cls(**kwargs)
+    return tuple((f.name, _converter(hints[f.name], f.name)) for f in fields(cls))
 
 
-def _coerce(tp: Any, value: Any, name: str) -> Any:
+def _from_data(cls: Any, data: Mapping[str, Any]) -> Any:
+    return cls(**{name: convert(data[name]) for name, convert in _fields_of(cls) if name in data})
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+@cache
+def _converter(tp: Any, name: str) -> Callable[[Any], Any]:
+    """The function that turns JSON data into a value of type `tp` (field `name`)."""
     import types
     import typing
 
     if name == "environment":
-        return tuple(sorted((str(k), str(v)) for k, v in value.items()))
+        return lambda value: tuple(sorted((str(k), str(v)) for k, v in value.items()))
     if name == "default":
-        return value
+        return _same
     origin = typing.get_origin(tp)
     if origin in (typing.Union, types.UnionType):
-        if value is None:
-            return None
-        args = [a for a in typing.get_args(tp) if a is not type(None)]
-        return _coerce(args[0], value, name)
+        inner = _converter(next(a for a in typing.get_args(tp) if a is not type(None)), name)
+        return lambda value: None if value is None else inner(value)
     if origin is tuple:
-        (item,) = typing.get_args(tp)[:1]
-        return tuple(_coerce(item, v, name) for v in value)
+        item = _converter(typing.get_args(tp)[0], name)
+        return lambda value: tuple(item(v) for v in value)
     if isinstance(tp, type) and issubclass(tp, enum.Enum):
-        return tp(value)
+        return tp
     if isinstance(tp, type) and hasattr(tp, "__dataclass_fields__"):
-        return _from_data(tp, value)
-    if tp is float and isinstance(value, int):
-        return float(value)
-    return value
+        return lambda value: _from_data(tp, value)
+    if tp is float:
+        return lambda value: float(value) if isinstance(value, int) else value
+    return _same
