@@ -7,6 +7,7 @@ import os
 import re
 import secrets
 import shlex
+import signal
 import sys
 import time
 from pathlib import Path
@@ -45,6 +46,16 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     )
 
 
+def exit_text(code: int) -> str:
+    """How a task's process ended, in words: `exit 1`, or `killed by SIGKILL` for a signal."""
+    if code < 0:
+        try:
+            return f"killed by {signal.Signals(-code).name}"
+        except ValueError:
+            return f"killed by signal {-code}"
+    return f"exit {code}"
+
+
 def new_run_id() -> str:
     return time.strftime("%Y%m%dT%H%M%S") + "-" + secrets.token_hex(3)
 
@@ -81,11 +92,11 @@ class Progress:
             self.line(f"{name:<24} foreach: {self._c(_GREEN, f'{e.count}/{e.count} done')}")
         elif e.kind == "retrying":
             self.line(
-                f"{name:<24} {self._c(_YELLOW, 'failed')} (exit {e.exit_code}, attempt {e.attempt}); "
-                f"retrying in {e.seconds:.0f}s; log: {e.log}"
+                f"{name:<24} {self._c(_YELLOW, 'failed')} ({exit_text(e.exit_code)}, attempt {e.attempt}); "
+                f"retrying {f'in {e.seconds:.0f}s' if e.seconds else 'now'}; log: {e.log}"
             )
         elif e.kind == "failed":
-            self.line(f"{name:<24} {self._c(_RED, 'FAILED')} (exit {e.exit_code}, attempt {e.attempt})")
+            self.line(f"{name:<24} {self._c(_RED, 'FAILED')} ({exit_text(e.exit_code)}, attempt {e.attempt})")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -203,7 +214,7 @@ def run(args: argparse.Namespace) -> int:
                 print(f"\nflowc run: {f.detail}", file=err)
                 continue
             tail = f.detail or log_tail(Path(f.log))
-            print(f"\nflowc run: task {f.task.name} failed (exit {f.exit_code}, attempt {f.attempt}):", file=err)
+            print(f"\nflowc run: task {f.task.name} failed ({exit_text(f.exit_code)}, attempt {f.attempt}):", file=err)
             if tail:
                 print(tail, file=err)
             if f.log:

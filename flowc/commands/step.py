@@ -90,16 +90,18 @@ def run(args: argparse.Namespace) -> int:
         sys.stdout.flush()
         print(exc.user_traceback, end="", file=sys.stderr)
         what = "timed out" if exc.timed_out else "failed"
-        print(f"flowc step: task {spec.task_id} {what} (attempt {attempt})", file=sys.stderr)
+        why = f": {exc.reason}" if exc.reason else ""
+        print(f"flowc step: task {spec.task_id} {what} (attempt {attempt}){why}", file=sys.stderr)
         return exc.exit_code
     except task_mod.TaskError as exc:
         return _fail(f"task {spec.task_id}: {exc}", exc.exit_code)
     except KeyboardInterrupt:
         return _fail(f"task {spec.task_id} interrupted", task_mod.EXIT_INTERRUPTED)
     if result.caught is not None:
+        why = f" ({result.caught.message})" if result.caught.type == "SystemExit" else ""
         print(
-            f"flowc step: task {spec.task_id} failed on its last attempt; @catch stored the error and "
-            f"the flow continues:\n{result.caught.traceback}",
+            f"flowc step: task {spec.task_id} failed on its last attempt{why}; @catch stored the error "
+            f"and the flow continues:\n{result.caught.traceback}",
             end="",
             file=sys.stderr,
         )

@@ -146,7 +146,8 @@ class TaskNamespace:
         """The task's artifacts for its manifest: inherited references plus what the step set."""
         out = dict(self.refs)
         for name, value in obj.__dict__.items():
-            if name.startswith("_flowc_"):
+            # flowc's own; and, as Metaflow, names starting with "__" are never stored.
+            if name.startswith(("_flowc_", "__")):
                 continue
             loaded = self.loaded.get(name)
             if loaded is not None and loaded[0] is value and isinstance(value, _IMMUTABLE):

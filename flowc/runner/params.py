@@ -55,7 +55,10 @@ def parse_text(p: Parameter, text: str) -> Any:
 
 
 def check_typed(p: Parameter, value: Any) -> Any:
-    """A value given as JSON: text is parsed as the type, other values must already be of it."""
+    """A value given as JSON: text is parsed as the type, other values must already be of it. None
+    (no value) is allowed for a parameter that is not required, as Metaflow allows it."""
+    if value is None and not p.required:
+        return None
     if isinstance(value, str) and p.type is not ParamType.JSON:
         return parse_text(p, value)
     if p.type is ParamType.JSON:

@@ -163,6 +163,9 @@ class LocalScheduler:
         # Joins count their arrivals: one per branch or per foreach item, whatever path each took.
         self.arrivals = paths.Arrivals(flow)
         self.task_times: dict[str, dict[str, Any]] = {}
+        # Seconds before a failed task's next attempt (`flowc run` retries at once, as Metaflow's
+        # local runtime does; orchestrators wait `minutes_between_retries`).
+        self.retry_delay = 0.0
         self.end_done = False
         # Tasks are forked from a server that has imported the runner once, unless asked not to or
         # the command is not this interpreter's own `flowc` (the server can only run that one).
@@ -226,8 +229,11 @@ class LocalScheduler:
         threading.Thread(target=lambda: done.put((running, proc.wait())), daemon=True).start()
 
     def _output(self, key: TaskKey) -> dict[str, Any]:
-        raw = self.store.storage.get(layout.output_key(self.flow.name, self.run_id, key.step, fmt_index(key.index)))
-        out: dict[str, Any] = json.loads(raw)
+        """The finished task's output, from its manifest: a task exists exactly when its manifest does."""
+        manifest = self.store.read_manifest(self.run_id, key.step, fmt_index(key.index))
+        if manifest is None:
+            raise LookupError(f"no manifest for task {key.name}")
+        out: dict[str, Any] = manifest["output"]
         return out
 
     def run(self) -> RunResult:
@@ -279,14 +285,29 @@ class LocalScheduler:
                     self.end_done |= finished.key.step == "end"
                     self.on_event(Event("done", finished.key, finished.attempt, seconds=seconds, log=str(finished.log)))
                     try:
-                        ready.extend(self._children(finished.key, self._output(finished.key)))
-                    except Exception as exc:  # a datastore that lost the output: stop, saying so
-                        failures.append(Event("failed", finished.key, finished.attempt, detail=str(exc)))
+                        output = self._output(finished.key)
+                    except Exception as exc:  # no result: the process ended without finishing the task
+                        failure = Event(
+                            "failed",
+                            finished.key,
+                            finished.attempt,
+                            seconds=seconds,
+                            log=str(finished.log),
+                            detail=f"the task's process exited 0 without publishing the task ({exc}); "
+                            f"it ended before the step finished (a crash in C code, or an exit the "
+                            f"runner could not see)",
+                        )
+                        failures.append(failure)
+                        self.on_event(failure)
+                        continue
+                    ready.extend(self._children(finished.key, output))
                     continue
                 step = self.flow.step(finished.key.step)
                 times = step.decorators.retry.times if step.decorators.retry else 0
                 if code != EXIT_INTERRUPTED and finished.attempt < times and not failures:
-                    delay = 60.0 * step.decorators.retry.minutes_between_retries if step.decorators.retry else 0.0
+                    # At once, as Metaflow's local runtime retries; `minutes_between_retries` is for
+                    # deployed targets (the orchestrator waits).
+                    delay = self.retry_delay
                     retries.append((time.monotonic() + delay, finished.key, finished.attempt + 1))
                     self.on_event(
                         Event(

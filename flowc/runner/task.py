@@ -27,9 +27,9 @@ from flowc.datastore.store import ArtifactError, FlowDatastore
 from flowc.ir import Flow, Step, StepKind, Transition
 from flowc.paths import Index, fmt_index, task_name
 from flowc.project_names import ProjectError
+from flowc.runner import attributes, process, task_context
 from flowc.runner import code as code_mod
 from flowc.runner import params as params_mod
-from flowc.runner import task_context
 from flowc.runner.namespace import ArtifactReader, ForeachPlace, Inputs, InputView, SplitRecord, TaskNamespace
 
 EXIT_OK = 0
@@ -53,9 +53,11 @@ class TaskError(Exception):
 class StepFailed(Exception):
     """The step's own code raised. `user_traceback` is trimmed of the runner's frames."""
 
-    def __init__(self, task: str, exc: BaseException, code_dir: Path | None = None) -> None:
+    def __init__(self, task: str, exc: BaseException, code_dir: Path | None = None, reason: str = "") -> None:
         self.timed_out = isinstance(exc, api.StepTimeout)
-        super().__init__(f"step {task} failed: {type(exc).__name__}: {exc}")
+        # Why, when the traceback's last line does not say it (a step that called sys.exit).
+        self.reason = reason
+        super().__init__(f"step {task} failed: {reason or f'{type(exc).__name__}: {exc}'}")
         self.exc = exc
         self.user_traceback = user_traceback(exc, code_dir)
         self.exit_code = EXIT_TIMEOUT if self.timed_out else EXIT_STEP_FAILED
@@ -210,7 +212,7 @@ def time_limit(seconds: int | None, task: str) -> Iterator[None]:
     def kill() -> None:
         msg = f"flowc: step {task} exceeded its @timeout of {seconds} s and did not stop; killed\n"
         os.write(2, msg.encode())
-        os._exit(EXIT_TIMEOUT)
+        process.REAL_EXIT(EXIT_TIMEOUT)
 
     previous = signal.signal(signal.SIGALRM, on_alarm)
     watchdog = threading.Timer(seconds + _timeout_grace(), kill)
@@ -234,15 +236,6 @@ def _caught_value(exc: BaseException, caught: api.StepException) -> Any:
         return caught
     exc.__traceback__ = None
     return exc
-
-
-def _strip_parameters(cls: type[Any], flow: Flow) -> None:
-    # Parameter declarations are class attributes; removed, so `self.<attr>` finds the run's value.
-    attrs = {p.attr for p in flow.parameters}
-    for klass in cls.__mro__:
-        for attr in attrs & set(vars(klass)):
-            if isinstance(vars(klass)[attr], api.Parameter):
-                delattr(klass, attr)
 
 
 def _target_name(target: Any) -> str:
@@ -330,7 +323,9 @@ def _setup_namespace(
         start = tasks.manifest("start", ())
         if start is None:
             raise TaskError(f"join {task} reads the parameters: task start of run {spec.run_id} has not completed")
-        refs = {p.attr: start["artifacts"][p.attr] for p in flow.parameters if p.attr in start["artifacts"]}
+        # So are class-level constants, which the start task stored (Metaflow passes both down).
+        shared = [p.attr for p in flow.parameters] + list(start.get("constants", ()))
+        refs = {name: start["artifacts"][name] for name in shared if name in start["artifacts"]}
     else:
         (parent,) = _inputs(flow, tasks, step, index)
         refs = parent.manifest["artifacts"]
@@ -377,44 +372,57 @@ def _run_loaded(spec: TaskSpec, store: FlowDatastore, code: code_mod.LoadedCode,
     except paths.PathError as exc:
         raise TaskError(f"task {task}: {exc}") from None
     ns, inputs, assigned = _setup_namespace(spec, flow, step, index, store, [code.code_dir])
-
-    try:
-        cls = code_mod.import_flow_class(code)
-    except code_mod.CodeError as exc:
-        raise TaskError(str(exc)) from None
-    except Exception as exc:  # the user's module failed at import: their traceback
-        raise StepFailed(task, exc, code.code_dir) from None
-    _strip_parameters(cls, flow)
-    obj: Any = object.__new__(cls)  # no __init__: a flow's state is its artifacts
-    obj.__dict__["_flowc_ns"] = ns
-    obj.__dict__.update(assigned)
-    try:
-        task_context.set_current(
-            flow, run_id=spec.run_id, step=step.name, index=index, attempt=spec.attempt, obj=obj, store=store
-        )
-    except ProjectError as exc:
-        raise TaskError(str(exc), EXIT_USAGE) from None
-
     decos = step.decorators
     last_attempt = spec.attempt >= (decos.retry.times if decos.retry else 0)
     caught: api.StepException | None = None
-    try:
-        method = getattr(obj, step.name)
-        with time_limit(decos.timeout_seconds, task):
-            if step.takes_inputs:
-                method(inputs)
-            else:
-                method()
-    except (Exception, api.StepTimeout) as exc:
-        if decos.catch is None or not last_attempt:
+    constants: list[str] = []
+    with process.task_process(task, decos.env):
+        try:
+            cls = code_mod.import_flow_class(code)
+        except code_mod.CodeError as exc:
+            raise TaskError(str(exc)) from None
+        except SystemExit as exc:
+            raise StepFailed(task, exc, code.code_dir, process.ended_by(exc)) from None
+        except Exception as exc:  # the user's module failed at import: their traceback
             raise StepFailed(task, exc, code.code_dir) from None
-        caught = api.StepException(type(exc).__name__, str(exc), user_traceback(exc, code.code_dir))
-        if decos.catch.var:
-            obj.__dict__[decos.catch.var] = _caught_value(exc, caught)
-    else:
-        if decos.catch is not None and decos.catch.var:
-            obj.__dict__[decos.catch.var] = None
-        _check_transition(step, obj, task)
+        obj: Any = object.__new__(cls)  # no __init__: a flow's state is its artifacts
+        names = attributes.constant_names(cls, flow)
+        if step.kind is StepKind.START:
+            stored = attributes.storable_constants(cls, names)
+            constants = sorted(stored)
+            assigned = {**stored, **assigned}
+        else:
+            constants = [n for n in names if n in ns.refs]
+        attributes.install(cls, flow, constants)
+        obj.__dict__["_flowc_ns"] = ns
+        obj.__dict__["name"] = flow.name  # as Metaflow: every task starts with the flow's name
+        obj.__dict__.update(assigned)
+        try:
+            task_context.set_current(
+                flow, run_id=spec.run_id, step=step.name, index=index, attempt=spec.attempt, obj=obj, store=store
+            )
+        except ProjectError as exc:
+            raise TaskError(str(exc), EXIT_USAGE) from None
+        try:
+            method = getattr(obj, step.name)
+            with time_limit(decos.timeout_seconds, task):
+                if step.takes_inputs:
+                    method(inputs)
+                else:
+                    method()
+        except (Exception, api.StepTimeout, SystemExit) as exc:
+            # sys.exit() in a step is a failure like an exception, whatever its code (never a success).
+            reason = process.ended_by(exc) if isinstance(exc, SystemExit) else ""
+            if decos.catch is None or not last_attempt:
+                raise StepFailed(task, exc, code.code_dir, reason) from None
+            message = reason or str(exc)
+            caught = api.StepException(type(exc).__name__, message, user_traceback(exc, code.code_dir))
+            if decos.catch.var:
+                obj.__dict__[decos.catch.var] = _caught_value(exc, caught)
+        else:
+            if decos.catch is not None and decos.catch.var:
+                obj.__dict__[decos.catch.var] = None
+            _check_transition(step, obj, task)
 
     items = None
     if step.transition is Transition.FOREACH:
@@ -448,6 +456,7 @@ def _run_loaded(spec: TaskSpec, store: FlowDatastore, code: code_mod.LoadedCode,
         "output": output,
         "caught": None if caught is None else {"type": caught.type, "message": caught.message},
         **({"foreach": fixed} if fixed is not None else {}),
+        **({"constants": constants} if step.kind is StepKind.START else {}),
         "started_at": round(started, 3),
         "finished_at": round(time.time(), 3),
     }

@@ -107,7 +107,7 @@ def test_artifacts_of_a_foreach_step_show_every_task(runs_root: Path, capsys: py
     argv = ["artifacts", "NestedForeachFlow", "--datastore", str(runs_root), "--step", "row", "--format", "json"]
     code, out, _ = cli(capsys, *argv)
     assert code == 0
-    assert [(t["task"], t["artifacts"]["name"]["value"]) for t in json.loads(out)["tasks"]] == [
+    assert [(t["task"], t["artifacts"]["row_name"]["value"]) for t in json.loads(out)["tasks"]] == [
         ("row/0", "a"),
         ("row/1", "b"),
     ]

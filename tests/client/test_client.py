@@ -66,7 +66,7 @@ def test_foreach_tasks_are_in_index_order_and_found_by_index_path(runs_root: Pat
     assert cell[(0, 1)].data.label == "a2"
     assert cell["1.2"].id == "1.2" and cell["1.2"].foreach_index == (1, 2) and cell["1.2"].index == 2
     assert cell["1.2"].pathspec == "NestedForeachFlow/n1/cell/1.2"
-    assert run["row"][1].data.name == "b" and run["row"][1].index == 1
+    assert run["row"][1].data.row_name == "b" and run["row"][1].index == 1
     assert len(run["join_cols"]) == 2 and run["join_cols"]["1"].index == 1 and run["join_rows"].task.index is None  # type: ignore[union-attr]
     start = run["start"].task
     assert start is not None and start.id == "_" and start.index is None
@@ -78,7 +78,7 @@ def test_run_data_reads_the_end_tasks_artifacts(runs_root: Path) -> None:
     assert run.data is not None and run.data.count == 6
     assert run.data.grid == [["a1", "a2", "a3"], ["b1", "b2", "b3"]]
     assert "count" in run.data and "nope" not in run.data
-    assert set(run.data) == {"count", "grid"}
+    assert set(run.data) == {"count", "grid", "name"}  # `name`: the flow's, in every task (Metaflow's rule)
     assert run.end_task == run["end"].task
 
 

@@ -11,13 +11,13 @@ class NestedForeachFlow(FlowSpec):
 
     @step
     def row(self):
-        self.name = self.input
+        self.row_name = self.input
         self.cols = [1, 2, 3]
         self.next(self.cell, foreach="cols")
 
     @step
     def cell(self):
-        self.label = f"{self.name}{self.input}"
+        self.label = f"{self.row_name}{self.input}"
         self.next(self.join_cols)
 
     @step
