@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from flowc.targets.airflow.literals import Code, jinja_inert, k8s_inert, py_literal
-from flowc.targets.airflow.lower import DagPlan, Task, plan_dag
+from flowc.targets.airflow.lower import DagPlan, Task, nested_foreach_warnings, plan_dag
 from flowc.targets.airflow.render import render_dag
 
 from flowc.diagnostics import Diagnostic, Severity
@@ -86,6 +86,7 @@ class AirflowTarget:
             return TargetResult(diagnostics=tuple(diagnostics + loops))
         plan = plan_dag(flow)
         diagnostics += plan.diagnostics
+        diagnostics += nested_foreach_warnings(flow)
         if opts.mode == "kubernetes":
             diagnostics += [_no_image(flow, s) for s in flow.steps if not (s.decorators.image or opts.image)]
         if flow.schedule is not None:
@@ -239,6 +240,12 @@ def _task_args(flow: Flow, task: Task, plan: DagPlan, opts: _Options, code_id: s
                 ("paths", _paths(task.paths_from)),
             ],
         )
+    if task.role == "gate":
+        # The route follows or skips it; it stands for the case's edge into a step shared with others.
+        return _helper(task, "EmptyOperator", [])
+    if task.role == "paths":
+        sources = Code("[" + ", ".join(f"tasks[{py_literal(s)}].output" for s in task.sources) + "]")
+        return _helper(task, "FlowcPaths", [("step", task.step), ("sources", sources), ("trigger_rule", "none_failed")])
     if task.role == "route":
         return _helper(
             task,

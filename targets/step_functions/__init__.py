@@ -20,12 +20,13 @@ from typing import Any
 
 from flowc.diagnostics import Diagnostic, Severity
 from flowc.ir import Flow
-from flowc.target_api import OutputFile, TargetOption, TargetResult, refuse_loops
+from flowc.target_api import OutputFile, TargetOption, TargetResult
 
 from . import limits, names
 from .cron import to_aws
 from .lower import Lowering, step_command_for
 from .settings import OPTIONS, Settings
+from .values import MAX_LOOP_DEPTH
 
 __all__ = ["StepFunctionsTarget", "dump", "statelint_problems"]
 
@@ -47,9 +48,17 @@ class StepFunctionsTarget:
     def compile(self, flow: Flow, options: Mapping[str, Any]) -> TargetResult:
         settings, problems = Settings.from_options(options)
         diags = [Diagnostic("FC501", p, flow.file, flow.span) for p in problems]
-        diags += refuse_loops(
-            flow, "this flowc does not lower loops for Step Functions yet", "run the flow with `flowc run`"
-        )
+        if max((len(s.loops) for s in flow.steps), default=0) > MAX_LOOP_DEPTH:
+            diags.append(
+                Diagnostic(
+                    "FC501",
+                    f"loops nest more than {MAX_LOOP_DEPTH} deep; the Step Functions target counts at most "
+                    f"{MAX_LOOP_DEPTH} nested iterations",
+                    flow.file,
+                    flow.span,
+                    hint="flatten the innermost loops into one",
+                )
+            )
         if diags:
             return TargetResult(diagnostics=tuple(diags))
         try:

@@ -11,7 +11,14 @@ Shape of the state machine (JSONPath query language):
 - A foreach is the split's task, then a `Map` (`<split>.map`) over the indexes: inline, over
   `States.ArrayRange` built from the runner's `foreach_count`, or distributed, reading the runner's
   `foreach-items.json` from S3 with an `ItemReader`. Each iteration's input is `{"run_id", "index"}`.
-- A switch is the task, then a `Choice` (`<switch>.choose`) on the runner's `switch_case`.
+- A switch is the task, then a `Choice` (`<switch>.choose`) on the runner's `switch_case`; its cases
+  go to any state of the region, so cases of any length meet wherever the flow says.
+- A loop (a switch case that goes back) counts its iterations in the state's data: entering it goes
+  through `<header>.enter` (a `Pass` that sets `$.flowc_loop<depth>.n` to 0), the case that goes back
+  through `<header>.again` (`States.MathAdd(..., 1)`), and the tasks inside pass the iteration as the
+  last part of their index. Leaving the loop needs nothing: the steps after it do not read the count.
+- An inline foreach over nothing skips its `Map` (`<split>.any`, a `Choice` on the count) and goes
+  straight to the join, which then has no inputs.
 - Every task's failure goes, after its retries, to `<step>.failed`, a `Fail` whose cause names the step.
 
 Region bookkeeping: every step lives in exactly one list of states (the top level, one branch of a
@@ -30,7 +37,18 @@ from flowc.walk import StepVisitor, walk
 
 from . import names
 from .settings import Settings
-from .values import ATTEMPT, ERROR_CAUSE, INDEX, PARAMS_JSON, RUN_ID, expression, list_field, string_field
+from .values import (
+    ATTEMPT,
+    ERROR_CAUSE,
+    INDEX,
+    ITERATIONS,
+    LOOP_FIELDS,
+    PARAMS_JSON,
+    RUN_ID,
+    expression,
+    list_field,
+    string_field,
+)
 
 State = dict[str, Any]
 # A region: the chain of (split, first step of the branch) pairs that encloses a step.
@@ -47,9 +65,11 @@ TIMEOUT_GRACE_SECONDS = 60
 class Region:
     start: str
     states: dict[str, State] = field(default_factory=dict)
+    # The state the region starts at, when not its first step's task (a loop's `enter`).
+    start_state: str | None = None
 
     def as_asl(self) -> dict[str, Any]:
-        return {"StartAt": names.state(self.start), "States": self.states}
+        return {"StartAt": self.start_state or names.state(self.start), "States": self.states}
 
 
 @dataclass(frozen=True)
@@ -59,7 +79,8 @@ class TaskCommand:
     argv: list[str]
 
 
-CommandBuilder = Callable[[Step, bool], TaskCommand]
+# The command of a step's task, given its index path (with run-time tokens).
+CommandBuilder = Callable[[Step, str], TaskCommand]
 
 
 def regions_of(flow: Flow) -> dict[str, RegionKey]:
@@ -141,23 +162,59 @@ class Lowering(StepVisitor[None]):
         region = self.regions.get(key)
         if region is None:
             region = self.regions[key] = Region(first)
+            region.start_state = self._start_of(first)
         return region
 
     def _goto(self, step: Step, target: str) -> State:
-        """`Next` to `target` when it is in `step`'s region; otherwise the branch ends here."""
-        if self.region_key[target] == self.region_key[step.name]:
-            return {"Next": names.state(target)}
-        return {"End": True}
+        """`Next` to `target` when it is in `step`'s region; otherwise the branch ends here. Into a
+        loop from outside goes through its `enter` state, and back to its header through `again`."""
+        if self.region_key[target] != self.region_key[step.name]:
+            return {"End": True}
+        header = self.smap[target]
+        if self.flow.is_back_edge(step.name, target):
+            return {"Next": self._loop_state(header, "again")}
+        if header.loops and header.loops[-1] == target and target not in step.loops:
+            return {"Next": self._loop_state(header, "enter")}
+        return {"Next": names.state(target)}
+
+    def _loop_state(self, header: Step, role: str) -> str:
+        """The `Pass` that starts a loop's count at 0 (`enter`) or adds one (`again`), then goes on to
+        the loop's header; made once per loop, in the header's region."""
+        name = names.state(header.name, role)
+        region = self._region(header)
+        if name not in region.states:
+            field = LOOP_FIELDS[len(header.loops) - 1]
+            state: State = {"Type": "Pass", "ResultPath": field, "Next": names.state(header.name)}
+            if role == "enter":
+                state["Result"] = {"n": 0}
+            else:
+                state["Parameters"] = {"n.$": f"States.MathAdd({field}.n, 1)"}
+            region.states[name] = state
+        return name
+
+    def _start_of(self, first: str) -> str:
+        """The first state of a region that starts at step `first` (its loop's `enter` if it heads one)."""
+        step = self.smap[first]
+        if step.loops and step.loops[-1] == first:
+            return self._loop_state(step, "enter")
+        return names.state(first)
 
     def _in_foreach(self, step: Step) -> bool:
         return any(self.smap[split].transition is Transition.FOREACH for split, _ in self.region_key[step.name])
+
+    def _index(self, step: Step) -> str:
+        """The step's task index as text with run-time tokens: the foreach index path, then one
+        iteration per enclosing loop."""
+        parts = [INDEX.token] if self._in_foreach(step) else []
+        parts += [ITERATIONS[d].token for d in range(len(step.loops))]
+        return ".".join(parts)
 
     # -- the task of a step ------------------------------------------------------------------------
 
     def _task(self, step: Step, after: State, keep_output: bool) -> None:
         """The step's Task state (and in Batch mode, the state that reads its output back)."""
         region = self._region(step)
-        argv = self.command(step, self._in_foreach(step)).argv
+        argv = self.command(step, self._index(step)).argv
         self.commands[step.name] = {"command": argv, "environment": step.decorators.env}
         reads_output = keep_output and self.settings.mode == "batch"
         state: State = {"Type": "Task"}
@@ -244,9 +301,6 @@ class Lowering(StepVisitor[None]):
             **after,
         }
 
-    def _index(self, step: Step) -> str:
-        return INDEX.token if self._in_foreach(step) else ""
-
     # -- hooks, one per kind of step ---------------------------------------------------------------
 
     def visit_linear(self, step: Step) -> None:
@@ -276,8 +330,19 @@ class Lowering(StepVisitor[None]):
         body = self._child(step, step.successors[0])
         items = names.state(step.name, "items")
         distributed = self.settings.distributed(step, nested=self._in_foreach(step))
-        self._task(step, {"Next": items}, keep_output=not distributed)
+        # Inline, a foreach over nothing goes straight to its join: `States.ArrayRange(0, -1, 1)` is
+        # an error, and a join with no inputs is what an empty foreach means.
+        first = items if distributed else names.state(step.name, "any")
+        self._task(step, {"Next": first}, keep_output=not distributed)
         region = self._region(step)
+        if not distributed:
+            region.states[first] = {
+                "Type": "Choice",
+                "Choices": [
+                    {"Variable": f"{OUTPUT_PATH}.output.foreach_count", "NumericEquals": 0, **self._goto(step, join)}
+                ],
+                "Default": items,
+            }
         if distributed:
             bucket, key = self.settings.s3_object(self.settings.items_key(self.flow.name, step.name, self._index(step)))
             k, v = string_field("key", key)
@@ -365,14 +430,14 @@ def step_command_for(flow: Flow, settings: Settings, code_id: str) -> CommandBui
     """The runner's command for a step, with Step Functions' run-time values as tokens."""
     from flowc.runner.command import step_command
 
-    def build(step: Step, in_foreach: bool) -> TaskCommand:
+    def build(step: Step, index: str) -> TaskCommand:
         argv = step_command(
             flow=flow.name,
             code=code_id,
             step=step.name,
             run_id=RUN_ID.token,
             datastore=settings.datastore,
-            index=INDEX.token if in_foreach else "",
+            index=index,
             attempt=ATTEMPT.token,
             params_json=PARAMS_JSON.token if step.kind is StepKind.START else None,
             print_output=settings.mode == "worker",

@@ -37,7 +37,13 @@ ATTEMPT = Dynamic("attempt", "States.Format('{}', $$.State.RetryCount)")
 PARAMS_JSON = Dynamic("params", "States.JsonToString($.params)")
 # The cause of a caught error, for the `Fail` state that names the failed step.
 ERROR_CAUSE = Dynamic("cause", "$.error.Cause")
-ALL = (RUN_ID, INDEX, ATTEMPT, PARAMS_JSON, ERROR_CAUSE)
+# The iteration of each loop around a task, by nesting depth (outermost 0): a counter in the state's
+# data that entering a loop sets to 0 and each pass back through it increments.
+MAX_LOOP_DEPTH = 16
+LOOP_FIELDS = tuple(f"$.flowc_loop{d}" for d in range(MAX_LOOP_DEPTH))  # {"n": iteration}
+# As text: the runner's argv takes strings only.
+ITERATIONS = tuple(Dynamic(f"iteration{d}", f"States.Format('{{}}', {f}.n)") for d, f in enumerate(LOOP_FIELDS))
+ALL = (RUN_ID, INDEX, ATTEMPT, PARAMS_JSON, ERROR_CAUSE, *ITERATIONS)
 _BY_TOKEN = {d.token: d for d in ALL}
 _TOKEN_RE = re.compile("(" + "|".join(re.escape(d.token) for d in ALL) + ")")
 

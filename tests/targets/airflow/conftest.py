@@ -22,7 +22,7 @@ import pytest
 from flowc.compiler import analyze, compile_flow
 from flowc.datastore.package import build_code_package
 from flowc.datastore.store import FlowDatastore
-from tests.conftest import ROOT, example_files, shape_files
+from tests.conftest import ROOT, SWITCH_SHAPES, example_files, shape_files, switch_runs
 
 HARNESS = Path(__file__).with_name("harness.py")
 # A literal folder name that Airflow's Jinja would render if it ever saw it as a template.
@@ -111,9 +111,23 @@ def publish_code(path: Path, datastore: Path) -> str:
     return flow.name
 
 
+def switch_shape_files() -> list[Path]:
+    """The conditional shapes Airflow runs: all but loops, which it refuses (FC503)."""
+    return sorted(p for p in SWITCH_SHAPES.glob("*.py") if not p.stem.startswith("loop"))
+
+
+def switch_run_name(path: Path, params: dict[str, Any]) -> str:
+    return "switch-" + path.stem + "".join(f"-{k}={v}" for k, v in sorted(params.items()))
+
+
 def _runs(datastore: Path) -> list[Run]:
     shapes = {p.stem: p for p in shape_files()}
     runs = [Run(p.stem, p) for p in shape_files()]
+    runs += [
+        Run(switch_run_name(path, params), path, conf=params)
+        for path, params, _ in switch_runs(first_only=True)
+        if path in switch_shape_files()
+    ]
     runs += [Run(f"example-{p.stem}", p) for p in example_files()]
     runs += [
         Run("parameters-conf", shapes["parameters"], conf={"who": "airflow", "count": 7, "loud": True}),
@@ -135,6 +149,14 @@ def airflow(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
         d.mkdir()
     runs = _runs(datastore)
     dag_ids: dict[str, str] = {}
+    for path in switch_shape_files():
+        compile_into(path, local_dags, {"mode": "local", "datastore": str(datastore)})
+        publish_code(path, datastore)
+        flow = analyze(path).flow
+        assert flow is not None
+        from flowc.targets.airflow import dag_id
+
+        dag_ids[str(path)] = dag_id(flow)
     for path in [*shape_files(), *example_files()]:
         compile_into(path, local_dags, {"mode": "local", "datastore": str(datastore)})
         compile_into(path, pod_dags, {"mode": "kubernetes", "datastore": "s3://bucket/flowc", "image": "flowc:1"})

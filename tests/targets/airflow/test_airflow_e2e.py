@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import example_files, expected, shape_files
+from tests.conftest import example_files, expected, shape_files, switch_runs
 
-from .conftest import HOSTILE_ENV, HOSTILE_STORE, TRICKY_DIR, Session
+from .conftest import HOSTILE_ENV, HOSTILE_STORE, TRICKY_DIR, Session, switch_run_name, switch_shape_files
 
 SHAPES = shape_files()
 EXAMPLES = example_files()
@@ -29,8 +29,8 @@ def test_the_intended_airflow_version_ran(airflow: Session) -> None:
 
 def test_every_local_mode_dag_imports_without_errors(airflow: Session) -> None:
     assert airflow.result["import_errors"] == {}
-    # every shape and example, plus the renamed linear flow
-    assert len(airflow.result["dags"]) == len(SHAPES) + len(EXAMPLES) + 1
+    # every shape, conditional shape and example, plus the renamed linear flow
+    assert len(airflow.result["dags"]) == len(SHAPES) + len(switch_shape_files()) + len(EXAMPLES) + 1
 
 
 def test_every_kubernetes_mode_dag_imports_without_errors(airflow: Session) -> None:
@@ -140,3 +140,17 @@ def test_pod_fields_render_to_the_runner_command_with_user_text_left_alone(airfl
     assert args[args.index("--datastore") + 1].replace("$$", "$") == HOSTILE_STORE
     assert [(e["name"], e["value"].replace("$$", "$")) for e in rendered["env"]] == [("GREETING", HOSTILE_ENV)]
     assert rendered["image"] == "img:{1}"
+
+
+# One run per shape; the conformance suite runs every case value on every executor.
+SWITCH_RUNS = [r for r in switch_runs(first_only=True) if r[0] in switch_shape_files()]
+
+
+@pytest.mark.parametrize(("path", "params", "want"), SWITCH_RUNS, ids=lambda v: v.stem if isinstance(v, Path) else None)
+def test_every_conditional_shape_runs(airflow: Session, path: Path, params: dict, want: dict) -> None:
+    name = switch_run_name(path, params)
+    run = airflow.run(name)
+    assert run["state"] == "success", (run["error"], _failed_tasks(run), airflow.log)
+    got = airflow.artifacts(name)
+    for key, value in want["end"].items():
+        assert json.loads(json.dumps(got[key])) == value, key

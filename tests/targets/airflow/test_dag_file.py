@@ -13,7 +13,7 @@ import pytest
 
 from flowc.compiler import compile_flow
 from flowc.target_api import TargetResult, default_registry
-from tests.conftest import ROOT, example_files, shape_files
+from tests.conftest import ROOT, SWITCH_SHAPES, example_files, shape_files
 
 GOLDEN = ROOT / "tests" / "golden" / "airflow"
 POD = {"mode": "kubernetes", "datastore": "s3://flowc-bucket/datastore", "image": "registry.example.com/flowc:1.0"}
@@ -124,6 +124,20 @@ def test_resources_become_pod_requests_and_limits() -> None:
 def test_example_compiles_to_its_golden_dag(path: Path, mode: str) -> None:
     (dag,) = _compile(path, POD if mode == "kubernetes" else LOCAL).files
     golden = GOLDEN / mode / dag.path
+    if os.environ.get("FLOWC_REGENERATE") == "1":
+        golden.parent.mkdir(parents=True, exist_ok=True)
+        golden.write_text(dag.content)
+    assert golden.exists(), "regenerate with FLOWC_REGENERATE=1"
+    assert dag.content == golden.read_text(), "regenerate with FLOWC_REGENERATE=1"
+
+
+@pytest.mark.parametrize(
+    "path", sorted(p for p in SWITCH_SHAPES.glob("*.py") if not p.stem.startswith("loop")), ids=lambda p: p.stem
+)
+def test_switch_shape_compiles_to_its_golden_dag(path: Path) -> None:
+    # One flow of each conditional shape (tests/conformance/flows/switch; loops are refused, FC503).
+    (dag,) = _compile(path, LOCAL).files
+    golden = GOLDEN / "switch" / dag.path
     if os.environ.get("FLOWC_REGENERATE") == "1":
         golden.parent.mkdir(parents=True, exist_ok=True)
         golden.write_text(dag.content)

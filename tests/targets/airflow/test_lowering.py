@@ -8,7 +8,7 @@ from flowc.targets.airflow.lower import MEET, plan_dag
 
 from flowc.compiler import analyze, compile_flow
 from flowc.ir import Flow
-from tests.conftest import SHAPES
+from tests.conftest import SHAPES, SWITCH_SHAPES
 
 
 def _flow(path: Path) -> Flow:
@@ -87,30 +87,47 @@ class NeedsInput(FlowSpec):
     assert any("FC501" in m and "'day' has no default" in m for m in messages)
 
 
-def test_case_step_reached_from_elsewhere_is_reported(write_flow) -> None:
-    path = write_flow(
-        """
-from flowc import FlowSpec, step
+def test_a_case_step_also_reached_another_way_goes_through_a_gate() -> None:
+    # Metaflow-compat case 05: `end` follows case 'done' directly, or `more`. The route follows or
+    # skips the gate, never `end` itself, and `end` runs when either way in succeeded.
+    plan = plan_dag(_flow(SWITCH_SHAPES / "switch_case_is_end.py"))
+    route = plan.task("start-route")
+    assert dict(route.routes) == {"done": "start-to-end", "more": "more"}
+    assert plan.task("start-to-end").role == "gate"
+    assert {p for p, c in plan.edges if c == "end"} == {"start-to-end", "more"}
+    assert {c for p, c in plan.edges if p == "start-route"} == {"start-to-end", "more"}
+    assert plan.task("end").trigger_rule == MEET
+    assert not plan.diagnostics
 
 
-class Shared(FlowSpec):
-    @step
-    def start(self):
-        self.mode = "a"
-        self.next({"a": self.a, "b": self.b}, condition="mode")
+def test_a_join_after_a_switch_in_a_branch_lets_the_skipped_case_through() -> None:
+    plan = plan_dag(_flow(SWITCH_SHAPES / "switch_to_join_in_branch.py"))
+    # `join` waits on a (through its gate), c and b: more ways in than branches, so one is skipped.
+    assert plan.task("join").trigger_rule == MEET
+    assert plan.task("a-to-join").role == "gate"
+    branch = plan_dag(_flow(SHAPES / "branch.py"))
+    assert all(t.trigger_rule is None for t in branch.tasks if t.role == "step")
 
-    @step
-    def a(self):
-        self.next(self.b)
 
-    @step
-    def b(self):
-        self.next(self.end)
+def test_ways_in_that_meet_inside_a_foreach_run_at_the_union_of_their_paths() -> None:
+    # The small items go straight to the join; only the big ones are scaled.
+    plan = plan_dag(_flow(SWITCH_SHAPES / "switch_to_join_in_foreach.py"))
+    assert plan.task("scale").source == "classify-case-scale"
+    # every case of one switch meets at the join: the join needs no union (it is a foreach join)
+    assert plan.task("join").source is None
+    plan = plan_dag(_flow(SWITCH_SHAPES / "switch_meet_in_foreach.py"))
+    paths = plan.task("meet-paths")
+    assert paths.role == "paths" and paths.sources == ("route-case-meet", "a-case-b")
+    assert plan.task("meet").source == "meet-paths"
+    assert plan.task("done-paths").sources == ("meet-paths", "a-case-z")
 
-    @step
-    def end(self):
-        pass
-"""
-    )
-    assert analyze(path).flow is not None
-    assert any("FC501" in m and "'b'" in m for m in _messages(path))
+
+def test_a_flow_with_a_loop_is_refused_naming_where_it_runs() -> None:
+    (message,) = _messages(SWITCH_SHAPES / "loop_two_exits.py")
+    assert message.startswith("FC503 switch 'attempt' loops back to 'attempt'")
+
+
+def test_a_nested_foreach_warns_that_the_product_of_widths_is_what_airflow_limits() -> None:
+    (message,) = _messages(SHAPES / "nested_foreach.py")
+    assert message.startswith("FC501 the foreach at 'row' is inside the foreach at 'start'")
+    assert "max_map_length" in message

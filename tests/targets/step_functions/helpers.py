@@ -11,6 +11,7 @@ from flowc.compiler import CompileResult, compile_flow
 
 ROOT = Path(__file__).resolve().parents[3]
 SHAPES = ROOT / "tests" / "shapes"
+SWITCH_SHAPES = ROOT / "tests" / "conformance" / "flows" / "switch"
 EXAMPLES = ROOT / "examples"
 QUEUE = "https://sqs.us-east-1.amazonaws.com/123456789012/flowc-tasks"
 BATCH = {"datastore": "s3://flowc-bucket/flowc"}

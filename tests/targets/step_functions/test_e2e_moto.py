@@ -20,6 +20,7 @@ from flowc.cli import main
 from flowc.compiler import CompileResult
 from flowc.datastore.s3 import S3Storage
 from flowc.datastore.store import FlowDatastore
+from tests.conftest import switch_runs
 
 from .helpers import EXAMPLES, SHAPES, compile_sf
 from .moto_env import Aws, moto_server, wait_for_execution
@@ -74,16 +75,30 @@ FLOWS = sorted(SHAPES.glob("*.py")) + sorted(EXAMPLES.glob("*.py"))
 
 @pytest.mark.parametrize("path", FLOWS, ids=lambda p: f"{p.parent.name}/{p.name}")
 def test_worker_mode_state_machine_runs_the_flow(aws: Aws, queue: str, path: Path) -> None:
+    _run_and_check(aws, queue, path, {}, _expected(path), f"e2e-{path.stem}")
+
+
+@pytest.mark.parametrize(
+    ("path", "params", "want"), switch_runs(), ids=lambda v: v.stem if isinstance(v, Path) else None
+)
+def test_every_conditional_shape_and_loop_runs(
+    aws: Aws, queue: str, path: Path, params: dict[str, Any], want: dict[str, Any]
+) -> None:
+    run_id = "e2e-" + "-".join([path.stem, *(f"{k}-{v}" for k, v in sorted(params.items()))])
+    _run_and_check(aws, queue, path, params, want, run_id[:80])
+
+
+def _run_and_check(
+    aws: Aws, queue: str, path: Path, params: dict[str, Any], expected: dict[str, Any], run_id: str
+) -> None:
     result = compile_sf(path, datastore=DATASTORE, mode="worker", queue_url=queue)
     assert result.ok, [d.message for d in result.diagnostics]
     flow = result.analysis.flow
     assert flow is not None
     _, arn = _deploy(aws, result, schedule_role="arn:aws:iam::123456789012:role/scheduler")
     sfn = aws.client("stepfunctions")
-    run_id = f"e2e-{path.stem}"
-    execution = sfn.start_execution(stateMachineArn=arn, name=run_id, input="{}")
+    execution = sfn.start_execution(stateMachineArn=arn, name=run_id, input=json.dumps(params))
     done = wait_for_execution(sfn, execution["executionArn"], timeout=180)
-    expected = _expected(path)
     if not expected["ok"]:
         assert done["status"] == "FAILED"
         assert done["cause"].startswith(f"step {expected['failed_step']} failed: ")

@@ -6,7 +6,7 @@ import json
 
 from flowc.targets.step_functions import values
 
-from .helpers import QUEUE, SHAPES, WORKER, compile_sf, definition, state, states
+from .helpers import QUEUE, SHAPES, SWITCH_SHAPES, WORKER, compile_sf, definition, state, states
 
 
 def test_linear_steps_chain_tasks_after_reading_the_parameters() -> None:
@@ -174,3 +174,53 @@ def test_intrinsic_literals_escape_quotes_braces_and_backslashes() -> None:
     expr = values.expression("a{b}'" + values.RUN_ID.token + "c")
     assert expr == "States.Format('a\\{b\\}\\'{}c', $.run_id)"
     assert json.loads(json.dumps(expr)) == expr
+
+
+def test_a_loop_counts_its_iterations_in_the_state_data() -> None:
+    sm = definition(SWITCH_SHAPES / "loop_in_foreach.py")
+    (map_state,) = [s for _, s in states(sm) if s["Type"] == "Map"]
+    # Entering the loop sets its count to 0.
+    assert map_state["ItemProcessor"]["StartAt"] == "body"
+    assert state(sm, "body")["Next"] == "poll.enter"
+    assert state(sm, "poll.enter") == {
+        "Type": "Pass",
+        "Result": {"n": 0},
+        "ResultPath": "$.flowc_loop0",
+        "Next": "poll",
+    }
+    assert state(sm, "poll.again") == {
+        "Type": "Pass",
+        "Parameters": {"n.$": "States.MathAdd($.flowc_loop0.n, 1)"},
+        "ResultPath": "$.flowc_loop0",
+        "Next": "poll",
+    }
+    choices = {c["StringEquals"]: c["Next"] for c in state(sm, "poll.choose")["Choices"]}
+    assert choices == {"again": "poll.again", "done": "after"}
+    # The task's index is the item's position, then the iteration, as text.
+    command = state(sm, "poll")["Parameters"]["ContainerOverrides"]["Command.$"]
+    assert "'--index', States.Format('{}.{}', $.index, States.Format('{}', $.flowc_loop0.n))" in command
+    assert "flowc_loop" not in state(sm, "after")["Parameters"]["ContainerOverrides"]["Command.$"]
+
+
+def test_nested_loops_count_in_a_field_each() -> None:
+    sm = definition(SWITCH_SHAPES / "loop_nested.py")
+    assert state(sm, "start")["Next"] == "outer.enter"
+    assert state(sm, "outer.enter")["ResultPath"] == "$.flowc_loop0"
+    assert state(sm, "inner.enter")["ResultPath"] == "$.flowc_loop1"
+    assert state(sm, "outer")["Next"] == "inner.enter"
+    inner = state(sm, "inner")["Parameters"]["ContainerOverrides"]["Command.$"]
+    assert "States.Format('{}.{}', States.Format('{}', $.flowc_loop0.n), States.Format('{}', $.flowc_loop1.n))" in inner
+    choices = {c["StringEquals"]: c["Next"] for c in state(sm, "tally.choose")["Choices"]}
+    assert choices == {"again": "outer.again", "done": "after"}
+
+
+def test_an_inline_foreach_over_nothing_goes_straight_to_its_join() -> None:
+    sm = definition(SHAPES / "foreach.py", foreach="inline", mode="worker", queue_url=QUEUE)
+    (name,) = [n for n, s in states(sm) if n.endswith(".any")]
+    split = name.removesuffix(".any")
+    assert state(sm, split)["Next"] == name
+    (empty,) = state(sm, name)["Choices"]
+    assert empty["NumericEquals"] == 0 and empty["Variable"] == "$.flowc.output.foreach_count"
+    join = empty["Next"]
+    assert state(sm, f"{split}.map")["Next"] == join
+    assert state(sm, name)["Default"] == f"{split}.items"

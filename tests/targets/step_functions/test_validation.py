@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from flowc.targets.step_functions import StepFunctionsTarget, statelint_problems
 
-from .helpers import BATCH, EXAMPLES, ROOT, SHAPES, WORKER, compile_sf
+from .helpers import BATCH, EXAMPLES, ROOT, SHAPES, SWITCH_SHAPES, WORKER, compile_sf
 
-FLOWS = sorted(SHAPES.glob("*.py")) + sorted(EXAMPLES.glob("*.py"))
+FLOWS = sorted(SHAPES.glob("*.py")) + sorted(EXAMPLES.glob("*.py")) + sorted(SWITCH_SHAPES.glob("*.py"))
 MODES = {"batch": BATCH, "worker": WORKER}
 ASL_VALIDATOR = ROOT / "tools" / "asl-validator" / "node_modules" / ".bin" / "asl-validator"
 

@@ -20,8 +20,10 @@ except ImportError:  # Airflow 2.7+
     from airflow.models.param import Param
 try:
     from airflow.providers.standard.operators.branch import BaseBranchOperator
+    from airflow.providers.standard.operators.empty import EmptyOperator
 except ImportError:  # Airflow 2 without the standard provider
     from airflow.operators.branch import BaseBranchOperator
+    from airflow.operators.empty import EmptyOperator
 
 FLOW = 'HyperparamSweepFlow'
 PARAMETERS = ['learning_rates', 'epochs', 'samples']
@@ -88,6 +90,25 @@ class FlowcCase(BaseOperator):
     def execute(self, context):
         outputs = _output(self.switch_outputs)
         return [p for p, o in zip(list(self.paths), outputs) if o["switch_case"] in self.values]
+
+
+class FlowcPaths(BaseOperator):
+    """Where ways into a step inside a foreach meet: the index paths of all of them, in order. A way
+    whose helper was skipped (no path took it) adds nothing."""
+
+    template_fields = ("sources",)
+    ui_color = "#f4f1de"
+
+    def __init__(self, *, step: str, sources, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.step = step
+        self.sources = sources
+
+    def execute(self, context):
+        found = set()
+        for paths in self.sources:
+            found.update(paths or ())
+        return sorted(found, key=lambda path: [int(part) for part in path.split(".")])
 
 
 class FlowcRoute(BaseBranchOperator):
