@@ -35,6 +35,7 @@ around the loop sees the loop task as a unit whose decisions are these outputs.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -125,9 +126,14 @@ class Dags:
         self._ranks = {s.name: i for i, s in enumerate(flow.steps)}
         self.bodies = {h: {s.name for s in flow.steps if h in s.loops} for h in self._headers()}
         frames: set[Frame] = {()}
-        for s in flow.steps:
+        # The steps inside each frame (its own and its inner frames'), in walk order: one pass, so a
+        # flow of many loops or foreach bodies is not read once per frame.
+        self.members: dict[Frame, list[Step]] = {}
+        for s in self.order:
             f = frame_of(s)
-            frames.update(f[:i] for i in range(len(f) + 1))
+            for i in range(len(f) + 1):
+                frames.add(f[:i])
+                self.members.setdefault(f[:i], []).append(s)
         self.frames = sorted(frames, key=lambda f: (len(f), [self._rank(x) for x in f]))
         exit_switches = sorted({p for h in self.bodies for p in self._exit_switches(h)}, key=self._rank)
         namer = names.Namer(exit_switches)
@@ -167,7 +173,8 @@ class Dags:
     def _frame(self, frame: Frame) -> FrameDag:
         kind = self.kind(frame)
         units: dict[str, Unit] = {}
-        for s in self.order:
+        inside = self.members.get(frame, [])
+        for s in inside:
             u = self.unit(frame, s.name)
             if u is not None:
                 units.setdefault(u.key, u)
@@ -180,7 +187,7 @@ class Dags:
             units[nxt.key] = nxt
         groups: dict[tuple[str, str | None, str | None], Group] = {}
         exits: dict[str, tuple[Unit, str]] = {}
-        for s in self.order:
+        for s in inside:
             u = self.unit(frame, s.name)
             if u is None:
                 continue
@@ -301,7 +308,8 @@ class Dags:
                 return b
         raise ValueError(f"{parent} is on no branch of {split.name}")  # the checks guarantee one
 
-    def _reach(self, start: str, stop: str) -> set[str]:
+    @functools.cache  # noqa: B019 (one Dags per compile; the cache goes with it)
+    def _reach(self, start: str, stop: str) -> frozenset[str]:
         seen = {start}
         todo = [start]
         while todo:
@@ -309,7 +317,7 @@ class Dags:
                 if t != stop and t not in seen:
                     seen.add(t)
                     todo.append(t)
-        return seen
+        return frozenset(seen)
 
 
 def _or(terms: Iterable[str]) -> str:
