@@ -70,6 +70,7 @@ class StepFunctionsTarget:
             return TargetResult(diagnostics=(Diagnostic("FC501", msg, flow.file, flow.span),))
 
         diags.extend(limits.check_flow(flow, settings))
+        diags.extend(limits.check_loops(flow, settings))
         lowering = Lowering(flow, settings, step_command_for(flow, settings, package.id))
         definition = lowering.definition()
         diags.extend(limits.check_definition(flow, settings, definition))

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from flowc.diagnostics import Diagnostic, Severity
-from flowc.ir import Flow
+from flowc.ir import Flow, Transition
 
 from .settings import Settings
 from .values import ALL, ATTEMPT, ERROR_CAUSE, INDEX, ITERATIONS, PARAMS_JSON, RUN_ID
@@ -19,6 +19,11 @@ from .values import ALL, ATTEMPT, ERROR_CAUSE, INDEX, ITERATIONS, PARAMS_JSON, R
 MAX_DEFINITION_BYTES = 1_048_576  # the state machine definition, as sent
 MAX_OVERRIDE_CHARS = 8_192  # AWS Batch: containerOverrides of one SubmitJob
 MAX_PAYLOAD_BYTES = 262_144  # any state's input or output
+MAX_HISTORY_EVENTS = 25_000  # a Standard execution's event history; past it the execution fails
+# History events per task state (entered, scheduled, started, submitted, succeeded, exited), one more
+# task in batch mode to read its output, and per Choice or Pass state (entered, exited).
+_TASK_EVENTS = 6
+_STATE_EVENTS = 2
 # The longest a run-time value can become: an execution name is at most 80 characters; an index
 # component is a decimal below a Distributed Map's 100 million items; a retry count is below 100.
 # A loop's iteration is below @loop's largest maximum (one million).
@@ -75,6 +80,43 @@ def check_flow(flow: Flow, settings: Settings) -> list[Diagnostic]:
                     hint="size the disk in the job definition or its compute environment's launch template",
                 )
             )
+    return out
+
+
+def check_loops(flow: Flow, settings: Settings) -> list[Diagnostic]:
+    """Warn where a loop may make the execution's history outgrow 25,000 events: every iteration adds
+    its tasks' events (a Standard workflow's history is capped; the execution fails past it)."""
+    from flowc.paths import loop_limit
+
+    out = []
+    for header in flow.steps:
+        if not header.loops or header.loops[-1] != header.name:
+            continue
+        body = [s for s in flow.steps if header.name in s.loops]
+        per_task = _TASK_EVENTS * (2 if settings.mode == "batch" else 1)
+        # Each task, each switch's Choice, and the Pass that counts the iteration.
+        per_iteration = (
+            sum(per_task + (_STATE_EVENTS if s.transition is Transition.SWITCH else 0) for s in body) + _STATE_EVENTS
+        )
+        iterations = 1
+        for h in header.loops:
+            iterations *= loop_limit(flow, h)
+        events = per_iteration * iterations
+        if events <= MAX_HISTORY_EVENTS:
+            continue
+        room = max(1, MAX_HISTORY_EVENTS * loop_limit(flow, header.name) // events)
+        out.append(
+            Diagnostic(
+                "FC501",
+                f"the loop at {header.name!r} may run {iterations:,} iterations of {len(body)} step(s), about "
+                f"{events:,} history events; a Step Functions execution fails past {MAX_HISTORY_EVENTS:,}",
+                flow.file,
+                header.span,
+                hint=f"bound it with @loop(max_iterations={room}) so flowc's own limit fails first with "
+                "its message, or move the repeated work into fewer steps",
+                severity=Severity.WARNING,
+            )
+        )
     return out
 
 

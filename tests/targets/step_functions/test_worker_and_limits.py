@@ -108,3 +108,19 @@ def test_a_thousand_step_flow_stays_under_the_definition_limit(tmp_path) -> None
     assert result.ok, [d.message for d in result.diagnostics]
     asl = next(f.content for f in result.files if f.path.endswith(".asl.json"))
     assert len(json.dumps(json.loads(asl), separators=(",", ":")).encode()) < 1_048_576
+
+
+def test_a_loop_that_may_outgrow_the_execution_history_is_a_warning(write_flow) -> None:
+    from tests.conftest import SWITCH_SHAPES
+
+    def warnings(path: object) -> list[str]:
+        result = compile_sf(path, **BATCH)  # type: ignore[arg-type]
+        return [d.message for d in result.diagnostics if d.severity.value == "warning" and "history" in d.message]
+
+    # One step, 1,000 iterations at 16 events each: within 25,000.
+    assert warnings(SWITCH_SHAPES / "loop_two_exits.py") == []
+    source = (SWITCH_SHAPES / "loop_to_earlier_step.py").read_text()
+    (message,) = warnings(write_flow(source))
+    assert "the loop at 'fetch' may run 1,000 iterations of 2 step(s), about 28,000 history events" in message
+    bounded = source.replace("    @step\n    def fetch", "    @loop(max_iterations=50)\n    @step\n    def fetch")
+    assert warnings(write_flow(bounded.replace("import FlowSpec,", "import FlowSpec, loop,"))) == []
