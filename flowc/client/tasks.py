@@ -234,8 +234,9 @@ class Task(ClientObject):
 
     @property
     def successful(self) -> bool:
-        """True when the task completed (with `@catch`, also when it caught its step's error)."""
-        return bool(self.manifest)
+        """True when the task completed and its step did not fail: as in Metaflow, a task whose error
+        `@catch` caught is finished but not successful (the run goes on)."""
+        return bool(self.manifest) and not self.manifest.get("caught")
 
     @property
     def caught(self) -> dict[str, str] | None:

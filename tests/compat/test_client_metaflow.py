@@ -328,3 +328,46 @@ def test_current_outside_a_task_is_empty_as_in_metaflow() -> None:
     with pytest.raises(AttributeError, match="current has no attribute 'nonsense'"):
         current.nonsense  # noqa: B018
     assert "flow_name" not in current and current.get("card", 1) == 1
+
+
+BRANCH_FLOW = """\
+from metaflow import FlowSpec, current, project, step
+
+
+@project(name="demo")
+class BranchNameFlow(FlowSpec):
+    @step
+    def start(self):
+        self.branch = current.branch_name
+        self.names = (current.project_name, current.project_flow_name, current.is_production, current.namespace)
+        self.next(self.end)
+
+    @step
+    def end(self):
+        pass
+"""
+
+
+@pytest.mark.parametrize(
+    ("args", "branch", "flow_name", "production"),
+    [
+        ((), "user.alice", "demo.user.alice.BranchNameFlow", False),
+        (("--branch", "b2"), "test.b2", "demo.test.b2.BranchNameFlow", False),
+        (("--production",), "prod", "demo.prod.BranchNameFlow", True),
+        (("--production", "--branch", "b2"), "prod.b2", "demo.prod.b2.BranchNameFlow", True),
+    ],
+)
+def test_project_branch_names_are_metaflows(
+    tmp_path: Path, args: tuple[str, ...], branch: str, flow_name: str, production: bool
+) -> None:
+    # metaflow-compat case 09: Metaflow 2.19.39 gives these same values for each command line.
+    (tmp_path / "flow.py").write_text(BRANCH_FLOW)
+    flowc_run(tmp_path, tmp_path / "flow.py", "--run-id", "b1", *args)
+    from flowc.client import Run
+
+    run = Run("BranchNameFlow/b1", datastore=tmp_path / ".flowc", _namespace_check=False)
+    start = run["start"].task
+    assert start is not None
+    assert start.data.branch == branch
+    assert start.data.names == ("demo", flow_name, production, "user:alice")
+    assert {"project:demo", f"project_branch:{branch}"} <= run.system_tags

@@ -1,3 +1,4 @@
+# measure-before: stats.py
 """What Metaflow's tutorial 03 (PlayListFlow) exercises: a step that reads an earlier run of another
 flow with the client (`Flow(...).latest_successful_run`, `run.data`, `get_metadata()`), parameters,
 a static branch and its join."""
