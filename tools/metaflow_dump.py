@@ -37,7 +37,10 @@ def main(name):
         for task in step:
             if not task.finished:
                 continue
-            arts = {a.id: plain(a.data) for a in task if not a.id.startswith("_") and a.id != "name"}
+            # Metaflow stores the flow's name as an artifact `name` in every task (unless a step set it).
+            arts = {a.id: plain(a.data) for a in task if not a.id.startswith("_")}
+            if arts.get("name") == name:
+                del arts["name"]
             out["tasks"][f"{step.id}/{index_path(task)}"] = arts
     json.dump(out, sys.stdout, sort_keys=True)
 
