@@ -72,15 +72,17 @@ def test_every_loop_iteration_is_a_task_of_its_own(harness):
     assert [t for t in order if t[0] == "add"] == [("add", (0,)), ("add", (1,)), ("add", (2,))]
 
 
-def test_a_step_that_leaves_by_sys_exit_under_catch_is_caught_and_the_flow_goes_on(harness):
-    h = harness(ROWS / "task_ends.py")
-    drive(h, {"how": "sys_exit_0"})
-    err = h.artifacts("end")["after"]
-    assert err[0] == "set before leaving" and isinstance(err[1], SystemExit)
-
-
-@pytest.mark.parametrize("how", ["sys_exit_3", "sys_exit_none"])
-def test_sys_exit_of_any_code_is_a_failure_before_catch(harness, how):
-    h = harness(ROWS / "task_ends.py")
-    h.run("start", params_json={"how": how})  # the last attempt: @catch records it
+@pytest.mark.parametrize("code", [0, 3])
+def test_sys_exit_under_catch_is_caught_and_the_flow_goes_on(harness, code):
+    h = harness(ROWS / "catch_sys_exit.py")
+    drive(h, {"code": code})
+    assert h.artifacts("end")["after"] == ("set before leaving", "SystemExit", code)
     assert h.manifest("start")["caught"]["type"] == "SystemExit"
+
+
+@pytest.mark.parametrize("how", ["sys_exit_0", "sys_exit_3", "sys_exit_none"])
+def test_sys_exit_of_any_code_fails_the_task(harness, how):
+    h = harness(ROWS / "task_ends.py")
+    with pytest.raises(StepFailed, match=r"the step called sys\.exit"):
+        h.run("start", params_json={"how": how})
+    assert h.manifest("start") is None
