@@ -7,7 +7,6 @@ import os
 import re
 import secrets
 import shlex
-import signal
 import sys
 import time
 from pathlib import Path
@@ -46,16 +45,6 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     )
 
 
-def exit_text(code: int) -> str:
-    """How a task's process ended, in words: `exit 1`, or `killed by SIGKILL` for a signal."""
-    if code < 0:
-        try:
-            return f"killed by {signal.Signals(-code).name}"
-        except ValueError:
-            return f"killed by signal {-code}"
-    return f"exit {code}"
-
-
 def new_run_id() -> str:
     return time.strftime("%Y%m%dT%H%M%S") + "-" + secrets.token_hex(3)
 
@@ -77,6 +66,8 @@ class Progress:
         print(f"{self._c(_DIM, stamp)} {text}", file=self.out, flush=True)
 
     def __call__(self, e: Any) -> None:
+        from flowc.runner.scheduler import exit_text
+
         name = e.task.name
         # Inside a foreach only fan-out summaries are shown, so a 1,000-way foreach stays readable;
         # each iteration of a loop outside any foreach is shown (`count/2`).
@@ -95,6 +86,11 @@ class Progress:
                 f"{name:<24} {self._c(_YELLOW, 'failed')} ({exit_text(e.exit_code)}, attempt {e.attempt}); "
                 f"retrying {f'in {e.seconds:.0f}s' if e.seconds else 'now'}; log: {e.log}"
             )
+        elif e.kind == "fallback":
+            self.line(
+                f"{name:<24} {self._c(_YELLOW, 'failed')} ({e.detail}, attempt {e.attempt}); its @catch takes "
+                f"over: the task goes on without the step's artifacts"
+            )
         elif e.kind == "failed":
             self.line(f"{name:<24} {self._c(_RED, 'FAILED')} ({exit_text(e.exit_code)}, attempt {e.attempt})")
 
@@ -108,7 +104,7 @@ def run(args: argparse.Namespace) -> int:
     from flowc.datastore.store import FlowDatastore
     from flowc.runner import params as params_mod
     from flowc.runner import task_context
-    from flowc.runner.scheduler import LocalScheduler, log_tail
+    from flowc.runner.scheduler import LocalScheduler, exit_text, log_tail
 
     err = sys.stderr
     analysis = analyze(args.path, args.flow)

@@ -30,6 +30,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--output-json", metavar="PATH", help="write the task's output object here")
     p.add_argument("--output-values", metavar="DIR", help="write foreach_count / switch_case files here")
     p.add_argument("--print-output", action="store_true", help="print the output object as the last line")
+    p.add_argument(
+        "--fallback",
+        metavar="REASON",
+        help="the step's last attempt failed unseen (killed, crashed): publish what its @catch would have",
+    )
 
 
 def _fail(message: str, code: int) -> int:
@@ -83,6 +88,7 @@ def run(args: argparse.Namespace) -> int:
         attempt=attempt,
         params=tuple(texts),
         params_json=values,
+        fallback=args.fallback,
     )
     try:
         result = task_mod.run_task(spec)

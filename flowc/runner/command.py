@@ -24,6 +24,7 @@ def step_command(
     output_json: str | None = None,
     output_values: str | None = None,
     print_output: bool = False,
+    fallback: str | None = None,
     executable: Sequence[str] = ("flowc",),
 ) -> list[str]:
     """The argv that runs one task of `flow` through the step runner.
@@ -34,6 +35,10 @@ def step_command(
     `--param name=value` (the runner types them from the IR); `params_json` is the alternative of one
     JSON object. `output_json`, `output_values` and `print_output` choose where the task's output
     (foreach count, switch case) is written for the orchestrator, besides the datastore.
+
+    `fallback` (a reason, such as "killed by SIGKILL") asks for the task of a step with `@catch` whose
+    last attempt failed without publishing it (its process was killed or crashed): the runner then
+    publishes what `@catch` would have, without running the step (docs/runner.md, "@catch").
     """
     argv = [
         *executable,
@@ -64,4 +69,6 @@ def step_command(
         argv += ["--output-values", output_values]
     if print_output:
         argv.append("--print-output")
+    if fallback is not None:
+        argv += ["--fallback", fallback]
     return argv

@@ -31,7 +31,7 @@ from flowc.datastore.store import FlowDatastore
 from flowc.ir import Flow, JoinKind, Transition
 from flowc.runner.command import step_command
 from flowc.runner.forkserver import Forked, ForkServer
-from flowc.runner.task import EXIT_INTERRUPTED, Index, fmt_index, task_name
+from flowc.runner.task import EXIT_INTERRUPTED, EXIT_USAGE, Index, fmt_index, task_name
 
 _INTERRUPT_GRACE_SECONDS = 10.0
 _KILL_WAIT_SECONDS = 5.0
@@ -51,7 +51,9 @@ class TaskKey:
 class Event:
     """Something a person may want to see. `kind` is one of: started, done, failed, retrying,
     fanout (a foreach split made `count` tasks), fanout_done (all `count` tasks of a fan-out done),
-    cloned (`flowc resume` reused the task from the origin run; a `done` follows)."""
+    cloned (`flowc resume` reused the task from the origin run; a `done` follows), fallback (a task of
+    a step with @catch failed for good without its @catch seeing it: a stand-in task runs, `detail`
+    says how the process ended)."""
 
     kind: str
     task: TaskKey
@@ -85,6 +87,7 @@ class _Running:
     proc: subprocess.Popen[bytes] | None = None
     log_file: IO[bytes] | None = None
     forked: Forked | None = None
+    fallback: bool = False  # `flowc step --fallback`: @catch's stand-in for a process that ended unseen
 
     def send_signal(self, sig: int) -> None:
         if self.forked is not None:
@@ -116,6 +119,16 @@ class _Running:
 # What the event loop receives: a task and its exit code, or None for a task the fork server gave back
 # unstarted (it died), to be spawned instead.
 _DoneQueue = queue.Queue[tuple[_Running, int | None]]
+
+
+def exit_text(code: int) -> str:
+    """How a task's process ended, in words: `exit 1`, or `killed by SIGKILL` for a signal."""
+    if code < 0:
+        try:
+            return f"killed by {signal.Signals(-code).name}"
+        except ValueError:
+            return f"killed by signal {-code}"
+    return f"exit {code}"
 
 
 def log_tail(path: Path, lines: int = 25) -> str:
@@ -190,7 +203,7 @@ class LocalScheduler:
 
     # -- processes -------------------------------------------------------------------------------
 
-    def _launch(self, key: TaskKey, attempt: int, done: _DoneQueue) -> _Running:
+    def _launch(self, key: TaskKey, attempt: int, done: _DoneQueue, fallback: str | None = None) -> _Running:
         if attempt == 0 and self.clone is not None and self.clone(key.step, key.index):
             log = self.log_root / layout.log_key(self.flow.name, self.run_id, key.step, fmt_index(key.index), "0")
             cloned = _Running(key, 0, [], log, time.monotonic())
@@ -206,11 +219,12 @@ class LocalScheduler:
             index=fmt_index(key.index),
             attempt=str(attempt),
             params_json=json.dumps(self.params) if key.step == "start" else None,
+            fallback=fallback,
             executable=self.executable,
         )
         log = self.log_root / layout.log_key(self.flow.name, self.run_id, key.step, fmt_index(key.index), str(attempt))
         log.parent.mkdir(parents=True, exist_ok=True)
-        running = _Running(key, attempt, argv, log, time.monotonic())
+        running = _Running(key, attempt, argv, log, time.monotonic(), fallback=fallback is not None)
         if self._server is not None:
             running.forked = self._server.submit(
                 argv[len(self.executable) :], log, lambda code: done.put((running, code))
@@ -280,31 +294,22 @@ class LocalScheduler:
                 del running[finished.key]
                 seconds = time.monotonic() - finished.started
                 self._record(finished, code, seconds)
+                output = None
                 if code == 0:
+                    try:
+                        output = self._output(finished.key)
+                    except LookupError:  # no result: the process ended without finishing the task
+                        code = -1
+                if output is not None:
                     tasks_done += 1
                     self.end_done |= finished.key.step == "end"
                     self.on_event(Event("done", finished.key, finished.attempt, seconds=seconds, log=str(finished.log)))
-                    try:
-                        output = self._output(finished.key)
-                    except Exception as exc:  # no result: the process ended without finishing the task
-                        failure = Event(
-                            "failed",
-                            finished.key,
-                            finished.attempt,
-                            seconds=seconds,
-                            log=str(finished.log),
-                            detail=f"the task's process exited 0 without publishing the task ({exc}); "
-                            f"it ended before the step finished (a crash in C code, or an exit the "
-                            f"runner could not see)",
-                        )
-                        failures.append(failure)
-                        self.on_event(failure)
-                        continue
                     ready.extend(self._children(finished.key, output))
                     continue
+                how = exit_text(code) if code != -1 else "exit 0 without publishing the task"
                 step = self.flow.step(finished.key.step)
                 times = step.decorators.retry.times if step.decorators.retry else 0
-                if code != EXIT_INTERRUPTED and finished.attempt < times and not failures:
+                if code != EXIT_INTERRUPTED and finished.attempt < times and not failures and not finished.fallback:
                     # At once, as Metaflow's local runtime retries; `minutes_between_retries` is for
                     # deployed targets (the orchestrator waits).
                     delay = self.retry_delay
@@ -320,14 +325,27 @@ class LocalScheduler:
                         )
                     )
                     continue
+                if self._falls_back(finished, code) and not failures:
+                    # The step's last attempt ended without its @catch seeing it (killed, crashed):
+                    # a stand-in task publishes what @catch would have, as Metaflow's does.
+                    self.on_event(Event("fallback", finished.key, finished.attempt, exit_code=code, detail=how))
+                    running[finished.key] = self._launch(finished.key, finished.attempt + 1, done_q, fallback=how)
+                    continue
+                detail = log_tail(finished.log)
+                if code == -1:
+                    detail = (
+                        "the task's process exited 0 without publishing the task (no manifest); it ended "
+                        "before the step finished (a crash in C code, or an exit the runner could not see)"
+                        + (f"\n{detail}" if detail else "")
+                    )
                 event = Event(
                     "failed",
                     finished.key,
                     finished.attempt,
                     seconds=seconds,
                     log=str(finished.log),
-                    exit_code=code,
-                    detail=log_tail(finished.log),
+                    exit_code=0 if code == -1 else code,
+                    detail=detail,
                 )
                 failures.append(event)
                 self.on_event(event)
@@ -344,6 +362,12 @@ class LocalScheduler:
             detail = f"the run stopped before its end step; joins still waiting for inputs: {waiting}"
             failures.append(Event("failed", TaskKey("end"), detail=detail))
         return RunResult(not failures, tasks_done, time.monotonic() - t0, failures)
+
+    def _falls_back(self, finished: _Running, code: int) -> bool:
+        """Whether a task that failed for good gets @catch's stand-in: its step has @catch, and its code
+        says the process ended without the step's own @catch handling it (not a usage error, not Ctrl-C)."""
+        catch = self.flow.step(finished.key.step).decorators.catch
+        return catch is not None and not finished.fallback and code not in (EXIT_USAGE, EXIT_INTERRUPTED)
 
     def _record(self, r: _Running, code: int, seconds: float) -> None:
         self.task_times[r.key.name] = {"attempt": r.attempt, "exit_code": code, "seconds": round(seconds, 3)}

@@ -14,6 +14,7 @@ import signal
 import threading
 import time
 import traceback
+import types
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -38,6 +39,9 @@ EXIT_USAGE = 2  # bad flags or parameter values
 EXIT_TASK_ERROR = 3  # the task cannot run or contradicts the compiled flow
 EXIT_TIMEOUT = 4  # @timeout expired
 EXIT_INTERRUPTED = 130
+
+# The type @catch records for a task whose process ended without the runner seeing an exception.
+PROCESS_ENDED = "TaskProcessEnded"
 
 _FLOWC_DIR = str(Path(flowc.__file__).resolve().parent)
 
@@ -74,6 +78,9 @@ class TaskSpec:
     attempt: int = 0
     params: tuple[tuple[str, str], ...] = ()
     params_json: Mapping[str, Any] | None = None
+    # Set when the step's last attempt ended without the runner seeing why (its process was killed, or
+    # called os._exit): publish the task as @catch would have, without running the step (`fallback`).
+    fallback: str | None = None
 
     @property
     def task_id(self) -> str:
@@ -238,6 +245,95 @@ def _caught_value(exc: BaseException, caught: api.StepException) -> Any:
     return exc
 
 
+def _run_step(
+    spec: TaskSpec,
+    code: code_mod.LoadedCode,
+    step: Step,
+    index: Index,
+    ns: TaskNamespace,
+    inputs: Inputs | None,
+    assigned: dict[str, Any],
+    store: FlowDatastore,
+) -> tuple[type[Any], Any, api.StepException | None, list[str]]:
+    """Import the flow and run the step's code: (class, instance, what @catch caught, constants stored)."""
+    flow = code.flow
+    task = task_name(step.name, index)
+    decos = step.decorators
+    last_attempt = spec.attempt >= (decos.retry.times if decos.retry else 0)
+    caught: api.StepException | None = None
+    with process.task_process(task, decos.env):
+        try:
+            cls = code_mod.import_flow_class(code)
+        except code_mod.CodeError as exc:
+            raise TaskError(str(exc)) from None
+        except SystemExit as exc:
+            raise StepFailed(task, exc, code.code_dir, process.ended_by(exc)) from None
+        except Exception as exc:  # the user's module failed at import: their traceback
+            raise StepFailed(task, exc, code.code_dir) from None
+        obj: Any = object.__new__(cls)  # no __init__: a flow's state is its artifacts
+        names = attributes.constant_names(cls, flow)
+        if step.kind is StepKind.START:
+            stored = attributes.storable_constants(cls, names)
+            constants = sorted(stored)
+            assigned = {**stored, **assigned}
+        else:
+            constants = [n for n in names if n in ns.refs]
+        attributes.install(cls, flow, constants)
+        obj.__dict__["_flowc_ns"] = ns
+        obj.__dict__["name"] = flow.name  # as Metaflow: every task starts with the flow's name
+        obj.__dict__.update(assigned)
+        try:
+            task_context.set_current(
+                flow, run_id=spec.run_id, step=step.name, index=index, attempt=spec.attempt, obj=obj, store=store
+            )
+        except ProjectError as exc:
+            raise TaskError(str(exc), EXIT_USAGE) from None
+        try:
+            method = getattr(obj, step.name)
+            with time_limit(decos.timeout_seconds, task):
+                if step.takes_inputs:
+                    method(inputs)
+                else:
+                    method()
+        except (Exception, api.StepTimeout, SystemExit) as exc:
+            # sys.exit() in a step is a failure like an exception, whatever its code (never a success).
+            reason = process.ended_by(exc) if isinstance(exc, SystemExit) else ""
+            if decos.catch is None or not last_attempt:
+                raise StepFailed(task, exc, code.code_dir, reason) from None
+            message = reason or str(exc)
+            caught = api.StepException(type(exc).__name__, message, user_traceback(exc, code.code_dir))
+            if decos.catch.var:
+                obj.__dict__[decos.catch.var] = _caught_value(exc, caught)
+        else:
+            if decos.catch is not None and decos.catch.var:
+                obj.__dict__[decos.catch.var] = None
+            _check_transition(step, obj, task)
+    return cls, obj, caught, constants
+
+
+def _fallback(
+    flow: Flow, step: Step, task: str, ns: TaskNamespace, assigned: dict[str, Any], why: str
+) -> tuple[Any, api.StepException]:
+    """The task of a step whose last attempt's process ended unseen (`flowc step --fallback`): what
+    @catch would have published, without running the step. The step's own artifacts are gone with its
+    process; the task has its parents' artifacts, the error in @catch's variable, and goes on along
+    the compiled graph (Metaflow's @catch does the same with a stand-in task)."""
+    if step.decorators.catch is None:
+        raise TaskError(f"step {task} has no @catch: there is nothing to fall back to")
+    if step.transition in (Transition.FOREACH, Transition.SWITCH):
+        raise TaskError(
+            f"step {task} is a {step.transition.value} step whose process ended before it set "
+            f"self.{step.foreach_var or step.switch_condition}: @catch cannot tell where the flow goes"
+        )
+    message = f"the step's process ended before the task finished, on its last attempt ({why})"
+    caught = api.StepException(PROCESS_ENDED, message, message + "\n")
+    obj = types.SimpleNamespace(**assigned)
+    obj.__dict__["name"] = flow.name
+    if step.decorators.catch.var:
+        obj.__dict__[step.decorators.catch.var] = caught
+    return obj, caught
+
+
 def _target_name(target: Any) -> str:
     return str(getattr(target, "__name__", target))
 
@@ -372,57 +468,13 @@ def _run_loaded(spec: TaskSpec, store: FlowDatastore, code: code_mod.LoadedCode,
     except paths.PathError as exc:
         raise TaskError(f"task {task}: {exc}") from None
     ns, inputs, assigned = _setup_namespace(spec, flow, step, index, store, [code.code_dir])
-    decos = step.decorators
-    last_attempt = spec.attempt >= (decos.retry.times if decos.retry else 0)
-    caught: api.StepException | None = None
+    cls: type[Any] | None = None
+    caught: api.StepException | None
     constants: list[str] = []
-    with process.task_process(task, decos.env):
-        try:
-            cls = code_mod.import_flow_class(code)
-        except code_mod.CodeError as exc:
-            raise TaskError(str(exc)) from None
-        except SystemExit as exc:
-            raise StepFailed(task, exc, code.code_dir, process.ended_by(exc)) from None
-        except Exception as exc:  # the user's module failed at import: their traceback
-            raise StepFailed(task, exc, code.code_dir) from None
-        obj: Any = object.__new__(cls)  # no __init__: a flow's state is its artifacts
-        names = attributes.constant_names(cls, flow)
-        if step.kind is StepKind.START:
-            stored = attributes.storable_constants(cls, names)
-            constants = sorted(stored)
-            assigned = {**stored, **assigned}
-        else:
-            constants = [n for n in names if n in ns.refs]
-        attributes.install(cls, flow, constants)
-        obj.__dict__["_flowc_ns"] = ns
-        obj.__dict__["name"] = flow.name  # as Metaflow: every task starts with the flow's name
-        obj.__dict__.update(assigned)
-        try:
-            task_context.set_current(
-                flow, run_id=spec.run_id, step=step.name, index=index, attempt=spec.attempt, obj=obj, store=store
-            )
-        except ProjectError as exc:
-            raise TaskError(str(exc), EXIT_USAGE) from None
-        try:
-            method = getattr(obj, step.name)
-            with time_limit(decos.timeout_seconds, task):
-                if step.takes_inputs:
-                    method(inputs)
-                else:
-                    method()
-        except (Exception, api.StepTimeout, SystemExit) as exc:
-            # sys.exit() in a step is a failure like an exception, whatever its code (never a success).
-            reason = process.ended_by(exc) if isinstance(exc, SystemExit) else ""
-            if decos.catch is None or not last_attempt:
-                raise StepFailed(task, exc, code.code_dir, reason) from None
-            message = reason or str(exc)
-            caught = api.StepException(type(exc).__name__, message, user_traceback(exc, code.code_dir))
-            if decos.catch.var:
-                obj.__dict__[decos.catch.var] = _caught_value(exc, caught)
-        else:
-            if decos.catch is not None and decos.catch.var:
-                obj.__dict__[decos.catch.var] = None
-            _check_transition(step, obj, task)
+    if spec.fallback is not None:
+        obj, caught = _fallback(flow, step, task, ns, assigned, spec.fallback)
+    else:
+        cls, obj, caught, constants = _run_step(spec, code, step, index, ns, inputs, assigned, store)
 
     items = None
     if step.transition is Transition.FOREACH:
@@ -463,5 +515,6 @@ def _run_loaded(spec: TaskSpec, store: FlowDatastore, code: code_mod.LoadedCode,
     if step.kind is StepKind.START:
         manifest["run"] = task_context.run_record(flow)
     store.write_task(spec.run_id, step.name, fmt_index(index), manifest, output)
-    task_context.write_card(cls, flow, step.name, fmt_index(index), manifest, store)
+    if cls is not None:
+        task_context.write_card(cls, flow, step.name, fmt_index(index), manifest, store)
     return TaskResult(output=output, caught=caught)

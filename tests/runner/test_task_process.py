@@ -177,3 +177,49 @@ def test_a_parent_that_never_ran_is_still_refused(harness):
     h = harness(ROWS / "names.py")
     with pytest.raises(TaskError, match="has not completed"):
         h.run("a")
+
+
+@pytest.mark.parametrize("spawn", [False, True], ids=["forked", "spawned"])
+def test_catch_takes_over_a_task_whose_process_was_killed(tmp_path, spawn):
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "flowc",
+            "run",
+            str(FLOWS / "killed_flow.py"),
+            "--datastore",
+            str(tmp_path),
+            "--run-id",
+            "k",
+        ]
+        + (["--spawn"] if spawn else []),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "victim                   failed (killed by SIGKILL, attempt 1); its @catch takes over" in proc.stdout
+    from flowc.datastore.store import FlowDatastore
+
+    store = FlowDatastore.open(str(tmp_path), "KilledFlow")
+    assert store.task_artifacts("k", "end")["seen"] == (
+        "from start",
+        False,
+        "StepException",
+        "TaskProcessEnded",
+        "KilledFlow",
+    )
+    victim = store.read_manifest("k", "victim")
+    assert victim["attempt"] == 2 and victim["caught"]["type"] == "TaskProcessEnded"
+    assert "killed by SIGKILL" in victim["caught"]["message"]
+
+
+def test_fallback_needs_a_catch_and_a_step_that_knows_where_to_go(harness):
+    h = harness("ends_flow.py")
+    h.run("start", params=(("how", "return"),))
+    with pytest.raises(TaskError, match="step plain has no @catch"):
+        h.run("plain", fallback="killed by SIGKILL")
+    result = h.run("guarded", fallback="exit 1")
+    assert result.caught is not None and result.caught.type == "TaskProcessEnded"
+    assert "before" not in h.artifacts("guarded")
