@@ -59,6 +59,8 @@ def flowc_artifacts(root: Path, name: str) -> dict[str, Any]:
         for task in step:
             if task.finished:
                 arts = {n: plain(task[n].data) for n in task.artifact_names if not n.startswith("_")}
+                if arts.get("name") == name:  # the flow's name, in every task (as tools/metaflow_dump.py drops it)
+                    del arts["name"]
                 tasks[f"{step.id}/{task.index_path}"] = arts
     return {"run": run.id, "successful": run.successful, "tasks": tasks}
 
