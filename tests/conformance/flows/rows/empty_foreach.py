@@ -16,7 +16,7 @@ class EmptyForeachFlow(FlowSpec):
 
     @step
     def join(self, inputs):
-        self.count = len(inputs)
+        self.count = len(list(inputs))  # Metaflow's inputs have no len()
         self.next(self.end)
 
     @step

@@ -36,7 +36,7 @@ class SwitchInBranchJoinFlow(FlowSpec):
     @step
     def join(self, inputs):
         self.seen = sorted(i.trace for i in inputs)
-        self.count = len(inputs)
+        self.count = len(list(inputs))  # Metaflow's inputs have no len()
         self.next(self.end)
 
     @step
