@@ -26,6 +26,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from flowc.datastore import layout
 from flowc.ir import Flow, JoinKind, Step, Transition
 
 if TYPE_CHECKING:
@@ -300,8 +301,6 @@ class RunTasks:
     def indexes(self, step: str) -> list[Index]:
         """The indexes of the step's task folders (completed or not), from one listing."""
         if step not in self._indexes:
-            from flowc.datastore import layout
-
             prefix = layout.task_prefix(self.store.flow, self.run_id, step, "").rsplit("/", 1)[0]
             found = []
             for name in self.store.storage.list_dirs(prefix):
@@ -313,8 +312,6 @@ class RunTasks:
         return self._indexes[step]
 
     def url(self, step: str, index: Index) -> str:
-        from flowc.datastore import layout
-
         return self.store.storage.url(layout.manifest_key(self.store.flow, self.run_id, step, fmt_index(index)))
 
 
@@ -377,7 +374,7 @@ class _Candidate:
     def describe(self, child: str) -> str:
         if self.index is None:
             known = ".".join("*" if p is None else str(p) for p in self.pattern)
-            return f"{task_name(self.step.name, ())}{'/' + known if known else ''} (no task)"
+            return f"{self.step.name}/{known} (no task)"
         name = task_name(self.step.name, self.index)
         if self.manifest is None:
             return f"{name} (not completed)"

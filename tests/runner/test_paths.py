@@ -228,3 +228,20 @@ def test_the_hand_built_loop_ir_is_what_the_analyzer_gives(name, built):
         assert (s.successors, s.loops, s.foreach_scopes, s.join, s.closes) == (
             m.successors, m.loops, m.foreach_scopes, m.join, m.closes
         )  # fmt: skip
+
+
+def test_the_step_after_a_loop_reads_only_the_iteration_that_left_it(harness):
+    h = harness(FLOWS / "loops_flow.py", loop_ir.simple_loop())
+    h.run("start")
+    h.run("count", "0")
+    h.run("count", "1")
+    # Iteration 2 crashed after writing its output (no manifest): iteration 1 went round, so nothing
+    # leads to `end` yet, and the message says what each candidate did.
+    h.store.storage.put(f"SimpleLoopFlow/runs/{h.run_id}/steps/count/2/output.json", b"{}")
+    with pytest.raises(
+        TaskError, match=r"no completed task leads to end; candidates: count/1 \(switch case 'again' went to count\)"
+    ):
+        h.run("end")
+    h.run("count", "2")
+    h.run("end")
+    assert h.artifacts("end")["n"] == 3
