@@ -291,7 +291,9 @@ def test_sigint_interrupts_a_forked_task(harness, server, tmp_path):
     log = tmp_path / "nap.log"
     task = server.submit(h.command("nap")[3:], log, q.put)
     assert task is not None
-    time.sleep(0.5)  # into the user's code
+    deadline = time.monotonic() + 30
+    while "napping" not in (log.read_text() if log.exists() else "") and time.monotonic() < deadline:
+        time.sleep(0.05)  # until the task is in the user's code (a loaded machine takes its time)
     task.send_signal(signal.SIGINT)
     assert q.get(timeout=15) == EXIT_INTERRUPTED
     assert "task nap interrupted" in log.read_text()
