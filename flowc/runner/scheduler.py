@@ -131,12 +131,28 @@ def exit_text(code: int) -> str:
     return f"exit {code}"
 
 
+# The tail of a failed task's log that `flowc run` shows: bounded, whatever the task printed (a 50 MB
+# line included); the log path is printed beside it.
+_TAIL_BYTES = 64 * 1024
+_TAIL_LINE_CHARS = 2000
+
+
 def log_tail(path: Path, lines: int = 25) -> str:
+    """The last `lines` lines of a log, read from its last 64 KiB; a longer line keeps its end."""
     try:
-        text = path.read_text(errors="replace")
+        with path.open("rb") as f:
+            size = f.seek(0, os.SEEK_END)
+            f.seek(max(0, size - _TAIL_BYTES))
+            data = f.read()
     except OSError:
         return ""
-    return "\n".join(text.rstrip("\n").splitlines()[-lines:])
+    text = data.decode(errors="replace")
+    out = []
+    for line in text.rstrip("\n").splitlines()[-lines:]:
+        if len(line) > _TAIL_LINE_CHARS:
+            line = f"[... {len(line) - _TAIL_LINE_CHARS} characters cut]" + line[-_TAIL_LINE_CHARS:]
+        out.append(line)
+    return "\n".join(out)
 
 
 class LocalScheduler:

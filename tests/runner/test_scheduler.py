@@ -86,3 +86,15 @@ def test_flowc_run_stops_a_runaway_loop_at_its_limit(tmp_path):
     assert proc.returncode == 1
     assert "spin/2                   FAILED (exit 3, attempt 0)" in proc.stdout  # each iteration is shown
     assert "the loop at step spin reached its maximum of 3 iterations" in proc.stderr
+
+
+def test_the_tail_of_a_huge_log_is_bounded(tmp_path):
+    from flowc.runner.scheduler import log_tail
+
+    log = tmp_path / "attempt-0.log"
+    log.write_bytes(b"x" * (50 * 1024 * 1024) + b"\nTraceback (most recent call last):\nRuntimeError: boom\n")
+    tail = log_tail(log)
+    assert len(tail) < 3000
+    assert tail.endswith("RuntimeError: boom") and "characters cut]" in tail
+    (tmp_path / "short.log").write_text("one\ntwo\n")
+    assert log_tail(tmp_path / "short.log") == "one\ntwo"
