@@ -64,6 +64,11 @@ card = _recording_decorator("card")
 # `@loop(max_iterations=N)` on the step a loop returns to: the runner fails the loop's task that
 # would start iteration N (flowc's own; Metaflow has no such decorator).
 loop = _recording_decorator("loop")
+# Packages a deployed task installs with pip before it runs (the compiler reads them from source).
+pypi = _recording_decorator("pypi")
+pypi_base = _recording_decorator("pypi_base")
+conda = _recording_decorator("conda")
+conda_base = _recording_decorator("conda_base")
 
 
 class JSONType:

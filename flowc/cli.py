@@ -20,6 +20,9 @@ COMMANDS = (
     "compile",
     "deploy",
     "trigger",
+    "status",
+    "delete",
+    "image",
     "run",
     "resume",
     "runs",
@@ -39,10 +42,17 @@ def _available() -> list[str]:
 
 def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
     from flowc import __version__
-    from flowc.commands._common import TARGET_COMMANDS, add_target_options, peek_target
+    from flowc.commands._common import (
+        LIFECYCLE_COMMANDS,
+        TARGET_COMMANDS,
+        add_target_options,
+        every_target_options,
+        peek_target,
+    )
 
     command = next((a for a in argv if not a.startswith("-")), None)
     target = peek_target(argv) if command in TARGET_COMMANDS else None
+    wants_help = any(a in ("-h", "--help") for a in argv)
 
     parser = argparse.ArgumentParser(
         prog="flowc",
@@ -58,18 +68,25 @@ def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
             sub.add_parser(name)
             continue
         module = importlib.import_module(f"flowc.commands.{name}")
-        p = sub.add_parser(name, help=module.HELP, description=module.HELP)
+        lifecycle = name in LIFECYCLE_COMMANDS
+        epilog = None
+        if name == command and name in TARGET_COMMANDS and wants_help:
+            # `flowc compile --help` lists every target's options, whichever --target comes later.
+            epilog = every_target_options(lifecycle)
+        p = sub.add_parser(
+            name,
+            help=module.HELP,
+            description=module.HELP,
+            epilog=epilog,
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
         module.add_arguments(p)
         p.set_defaults(_module=module)
         if name == command and target is not None:
             # The chosen target's own flags exist only once we know which target it is.
-            error = add_target_options(p, target) if name != "trigger" else None
+            error = add_target_options(p, target, lifecycle)
             if error:
                 parser.exit(2, f"flowc {name}: {error}\n")
-            if name in ("deploy", "trigger"):
-                from flowc.commands.deploy import add_deploy_arguments
-
-                add_deploy_arguments(p, target, f"{name}_module")
     return parser
 
 

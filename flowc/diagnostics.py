@@ -96,6 +96,7 @@ CODES: dict[str, str] = {
     "FC306": "unknown timezone",
     "FC307": "decorator in the wrong place",
     "FC308": "decorator repeated",
+    "FC309": "decorator argument flowc does not apply",
     # parameters
     "FC401": "duplicate parameter",
     "FC402": "reserved name",

@@ -23,6 +23,9 @@ if TYPE_CHECKING:
     import networkx as nx
 
 IR_VERSION = 2
+# Fields added within an IR version: left out of the JSON at their default, so the IR of a flow that
+# does not use them (and the code package id made from it) stays the same bytes.
+OMIT_DEFAULT = {"omit_default": True}
 # IR versions this flowc reads: version 1 had no loops (every field it lacks has its default).
 READABLE_IR_VERSIONS = (1, 2)
 
@@ -115,6 +118,9 @@ class Decorators:
     # `@loop(max_iterations=N)` on a loop's header: the most iterations the loop may run (None: the
     # runner's default, `flowc.paths.DEFAULT_MAX_ITERATIONS`).
     max_iterations: int | None = None
+    # @pypi / @conda: the step's own packages as pip requirements (`pandas==2.1.0`), sorted; a
+    # deployed task installs them (with the flow's, `Flow.packages`) before it runs.
+    packages: tuple[str, ...] = field(default=(), metadata=OMIT_DEFAULT)
 
     def __post_init__(self) -> None:
         if self.timeout_seconds is not None and self.timeout_seconds <= 0:
@@ -242,6 +248,8 @@ class Flow:
     project: str | None = None
     # Which authoring package the source imports: "flowc" or "metaflow".
     dialect: str = "flowc"
+    # @pypi_base / @conda_base: packages every step's task installs, as pip requirements, sorted.
+    packages: tuple[str, ...] = field(default=(), metadata=OMIT_DEFAULT)
 
     def __post_init__(self) -> None:
         names = [s.name for s in self.steps]
@@ -366,6 +374,8 @@ def _to_data(obj: Any) -> Any:
         out = {}
         for f in fields(obj):
             v = getattr(obj, f.name)
+            if f.metadata.get("omit_default") and v == f.default:
+                continue
             if f.name == "environment":
                 out[f.name] = dict(v)
             else:

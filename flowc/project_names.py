@@ -69,3 +69,57 @@ def from_env(flow_name: str, project: str, env: Mapping[str, str] | None = None)
     env = os.environ if env is None else env
     production = env.get(PRODUCTION_VAR, "") not in ("", "0", "false")
     return names(flow_name, project, env.get(BRANCH_VAR) or None, production, identity.username(env))
+
+
+# -- what deploying needs: the branch of a deployment and the names engines accept -------------------
+
+
+def branch_name(branch: str | None = None, production: bool = False, user: str | None = None) -> str:
+    """The branch a deployment runs on (`user.<user>`, `test.<b>`, `prod`, `prod.<b>`); the user is
+    `flowc.identity.username()` unless given. ProjectError for a branch the rule refuses."""
+    return names("Flow", "project", branch, production, user or identity.username()).branch_name
+
+
+def deployed_name(flow_name: str, project: str | None, branch: str | None = None) -> str:
+    """`project.branch.Flow` for a flow with @project (`branch` from `branch_name`; None: the default
+    user branch), else the flow's own name."""
+    if not project:
+        return flow_name
+    return f"{project}.{branch if branch is not None else branch_name()}.{flow_name}"
+
+
+def branch_env(branch: str) -> dict[str, str]:
+    """The task environment (`FLOWC_BRANCH`, `FLOWC_PRODUCTION`, `FLOWC_USER`) that `from_env` reads
+    back as `branch`: how a deployed task's `flowc step --branch` reaches `current`."""
+    kind, _, rest = branch.partition(".")
+    if kind == "user" and rest:
+        return {"FLOWC_USER": rest}
+    if kind == "test" and rest:
+        return {BRANCH_VAR: rest}
+    if kind == "prod":
+        return {PRODUCTION_VAR: "1", **({BRANCH_VAR: rest} if rest else {})}
+    raise ProjectError(f"branch {branch!r}: expected user.<name>, test.<branch>, prod or prod.<branch>")
+
+
+HASH_LENGTH = 8
+
+
+def short_hash(text: str, length: int = HASH_LENGTH) -> str:
+    import hashlib
+
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:length]
+
+
+def fit(text: str, unsafe: re.Pattern[str], limit: int, fill: str = "-") -> str:
+    """`text` as a name an engine accepts: characters `unsafe` matches become `fill`.
+
+    When anything was replaced (`ÄFlow` and `ÖFlow` would both read `-Flow`) or the name is longer
+    than `limit`, a readable prefix is kept and a hash of the whole of `text` ends the name, so two
+    different names never become the same one.
+    """
+    safe = unsafe.sub(fill, text)
+    if safe == text and len(text) <= limit:
+        return text
+    digest = short_hash(text)
+    prefix = safe[: limit - len(digest) - 1].strip(fill + ".")
+    return f"{prefix}{fill}{digest}" if prefix else digest

@@ -29,6 +29,10 @@ class TargetOption:
     # --target` uses `placeholder` instead, since checking a flow needs no real deployment settings.
     required: bool = False
     placeholder: Any = None
+    # A fact of the environment the flow is deployed to (a datastore, an image, a queue, a role), not
+    # of the flow: it may also come from the variable FLOWC_<NAME> (flowc.config), and compiling
+    # without it leaves a runtime parameter or a documented default in the files.
+    environment: bool = False
 
     @property
     def dest(self) -> str:
@@ -64,11 +68,15 @@ class Target(Protocol):
 # Optional members a target may also have (looked up with getattr, so plugins can omit them):
 #   validate(flow, result) -> Sequence[Diagnostic]
 #       deeper checks of the emitted files (e.g. a schema); `flowc check --target NAME` runs them.
-#   deploy_module: str
-#       a module with `add_arguments(parser)` and `deploy(flow, result, args, out) -> int`;
-#       `flowc deploy --target NAME` uses it.
-#   trigger_module: str
-#       a module with `add_arguments(parser)` and `trigger(flow, args, out) -> int`; `flowc trigger`.
+#   deploy_options() -> Sequence[TargetOption]
+#       options only the lifecycle commands take (a region, a cluster context, a DAGs folder).
+#   deploy_module, trigger_module, status_module, delete_module: str
+#       modules with `deploy(flow, result, options, out) -> int`, `trigger(flow, options, out) -> int`,
+#       `status(flow, options, out) -> int` and `delete(flow, options, out) -> int`; `options` holds
+#       the resolved values of options() and deploy_options() by dest, plus what the command itself
+#       takes (`dry_run`, `params`, `run_id`, `run_name`). They write what they do to `out` and
+#       raise `flowc.cloud.CloudError` (or let the cloud client's own error through: the CLI turns
+#       it into one line) for what the cloud refused.
 
 
 @dataclass

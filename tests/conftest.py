@@ -9,6 +9,9 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+# The user a @project flow's default branch names (`user.<name>`), for tests that compile such flows
+# (the `deployer` fixture): fixed, so compiled names and golden files do not depend on who runs them.
+DEPLOYER = "ci"
 EXAMPLES = ROOT / "examples"
 SHAPES = ROOT / "tests" / "shapes"
 

@@ -17,15 +17,26 @@ from flowc.analyzer.positions import Argument
 from flowc.diagnostics import Severity
 from flowc.ir import CatchPolicy, Decorators, Resources, RetryPolicy, Schedule, Span
 
-STEP_DECORATORS = {"retry", "catch", "timeout", "resources", "environment", "image", "kubernetes", "batch", "loop"}
-FLOW_DECORATORS = {"schedule", "project"}
+STEP_DECORATORS = {
+    "retry",
+    "catch",
+    "timeout",
+    "resources",
+    "environment",
+    "image",
+    "kubernetes",
+    "batch",
+    "loop",
+    "pypi",
+    "conda",
+}
+FLOW_DECORATORS = {"schedule", "project", "pypi_base", "conda_base"}
+# Packages: @pypi/@conda on a step, @pypi_base/@conda_base on the flow. Deployed tasks install them
+# with pip (flowc.runner.bootstrap); @conda packages are served by pip too.
+PACKAGE_DECORATORS = {"pypi", "conda", "pypi_base", "conda_base"}
 
 # Metaflow features flowc does not offer, with what to do instead.
 UNSUPPORTED = {
-    "conda": "install dependencies in the step's image (@image) instead",
-    "conda_base": "install dependencies in the flow's image instead",
-    "pypi": "install dependencies in the step's image (@image) instead",
-    "pypi_base": "install dependencies in the flow's image instead",
     "card": "cards are not rendered by flowc; remove @card",
     "secrets": "pass secrets through the orchestrator's environment (@environment or the target's config)",
     "parallel": "multi-node @parallel steps are not supported; use a foreach",
@@ -119,6 +130,44 @@ def _env_vars(v: Any) -> dict[str, str]:
     return out
 
 
+# A distribution name (PEP 508) and a version: "2.1.0" (meaning ==2.1.0) or a specifier (">=2,<3").
+_DIST = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?(\[[A-Za-z0-9._,-]+\])?$")
+_VERSION = re.compile(r"^[A-Za-z0-9.*+!_-]+$")
+_SPECIFIER = re.compile(
+    r"^(\s*(==|!=|<=|>=|<|>|~=|===)\s*[A-Za-z0-9.*+!_-]+\s*)(,\s*(==|!=|<=|>=|<|>|~=)\s*[A-Za-z0-9.*+!_-]+\s*)*$"
+)
+
+
+def _packages(v: Any) -> dict[str, str]:
+    """{name: version} as Metaflow's @pypi takes it; each becomes one pip requirement."""
+    if not isinstance(v, dict):
+        raise Invalid('must be a dict of package names to versions, e.g. {"pandas": "2.1.0"}')
+    out = {}
+    for name, version in v.items():
+        if not isinstance(name, str) or "::" in name:
+            raise Invalid(
+                f"{name!r} is not a package pip can install"
+                + (" (a conda channel: pip serves PyPI packages only)" if isinstance(name, str) else "")
+            )
+        if not _DIST.match(name):
+            raise Invalid(f"{name!r} is not a package name")
+        if version is None:
+            version = ""
+        if not isinstance(version, str) or (version and not (_VERSION.match(version) or _SPECIFIER.match(version))):
+            raise Invalid(
+                f'the version of {name} must be a version ("2.1.0") or a specifier (">=2,<3"), not {version!r}'
+            )
+        out[name] = version
+    return out
+
+
+def requirement(name: str, version: str) -> str:
+    """One pip requirement: `name==version`, `name>=x` for a specifier, `name` without a version."""
+    if not version:
+        return name
+    return name + (version.replace(" ", "") if version[0] in "<>=!~" else f"=={version}")
+
+
 def _memory(v: Any) -> int:
     # Metaflow's unit is MiB; accept a number or a numeric string ("4096").
     if isinstance(v, str) and v.strip().isdigit():
@@ -148,6 +197,10 @@ ARGS: dict[str, dict[str, Callable[[Any], Any]]] = {
     "schedule": {"cron": _str, "hourly": _bool, "daily": _bool, "weekly": _bool, "timezone": _str},
     "project": {"name": _str},
     "loop": {"max_iterations": _int(1, MAX_LOOP_ITERATIONS)},
+    "pypi": {"packages": _packages, "python": _str, "disabled": _bool},
+    "pypi_base": {"packages": _packages, "python": _str, "disabled": _bool},
+    "conda": {"packages": _packages, "libraries": _packages, "python": _str, "disabled": _bool},
+    "conda_base": {"packages": _packages, "libraries": _packages, "python": _str, "disabled": _bool},
 }
 # The argument a decorator takes positionally, if any (`@image("python:3.11")`).
 POSITIONAL = {"image": "image", "project": "name", "environment": "vars"}
@@ -228,6 +281,7 @@ def step_decorators(ctx: Context, parsed: list[ParsedDecorator]) -> Decorators:
     env: dict[str, str] = {}
     image = None
     max_iterations = None
+    packages: list[str] = []
     for p in parsed:
         a = p.args
         if p.name == "retry":
@@ -264,6 +318,8 @@ def step_decorators(ctx: Context, parsed: list[ParsedDecorator]) -> Decorators:
                 ctx.report("FC302", p.node, "@image needs an image reference", hint='@image("python:3.11")')
             else:
                 image = a["image"]
+        elif p.name in PACKAGE_DECORATORS:
+            packages += package_requirements(ctx, p)
         elif p.name == "loop":
             if "max_iterations" not in a:
                 ctx.report("FC302", p.node, "@loop needs max_iterations", hint=RANGE_HINTS["loop"])
@@ -277,7 +333,25 @@ def step_decorators(ctx: Context, parsed: list[ParsedDecorator]) -> Decorators:
         environment=tuple(sorted(env.items())),
         image=image,
         max_iterations=max_iterations,
+        packages=tuple(sorted(set(packages))),
     )
+
+
+def package_requirements(ctx: Context, p: ParsedDecorator) -> list[str]:
+    """The pip requirements of one @pypi/@conda(_base), with a warning for what pip cannot honour."""
+    a = p.args
+    if a.get("disabled"):
+        return []
+    if "python" in a:
+        ctx.report(
+            "FC309",
+            p.arg_nodes["python"],
+            f"@{p.name}(python=...) is not applied: tasks run the Python of their image",
+            hint="pick an image with that Python, e.g. --image python:" + a["python"] + "-slim",
+            severity=Severity.WARNING,
+        )
+    found = {**a.get("libraries", {}), **a.get("packages", {})}
+    return [requirement(name, version) for name, version in sorted(found.items())]
 
 
 PRESETS = {"hourly": "0 * * * *", "daily": "0 0 * * *", "weekly": "0 0 * * 0"}
@@ -364,8 +438,8 @@ def report_unknown(ctx: Context, deco: ast.expr, name: str | None, where: str) -
             "FC303",
             span,
             f"@{name} is not a flowc decorator",
-            hint="supported on steps: @retry @catch @timeout @resources @environment @image @loop; "
-            "on the flow: @schedule @project",
+            hint="supported on steps: @retry @catch @timeout @resources @environment @image @loop @pypi @conda; "
+            "on the flow: @schedule @project @pypi_base @conda_base",
         )
     else:
         ctx.report(

@@ -139,7 +139,7 @@ def analyze_class(ctx: Context, cls: ast.ClassDef) -> FlowDraft | None:
                     f"@catch(var='{var}') on step '{s.name}' would overwrite a name already in use",
                     hint="pick another var name",
                 )
-    schedule, project = _flow_decorators(ctx, cls)
+    schedule, project, packages = _flow_decorators(ctx, cls)
     draft.flow = Flow(
         name=name,
         file=ctx.file,
@@ -150,6 +150,7 @@ def analyze_class(ctx: Context, cls: ast.ClassDef) -> FlowDraft | None:
         schedule=schedule,
         project=project,
         dialect=ctx.api.dialect,
+        packages=packages,
     )
     return draft
 
@@ -178,8 +179,9 @@ def _maybe_parameter(ctx: Context, stmt: ast.stmt) -> Parameter | None:
     return parameter(ctx, target.id, value, api_name, target)
 
 
-def _flow_decorators(ctx: Context, cls: ast.ClassDef) -> tuple[Schedule | None, str | None]:
+def _flow_decorators(ctx: Context, cls: ast.ClassDef) -> tuple[Schedule | None, str | None, tuple[str, ...]]:
     schedule = project = None
+    packages: list[str] = []
     seen: set[str] = set()
     for d in cls.decorator_list:
         api_name = ctx.api.resolve(d)
@@ -193,6 +195,8 @@ def _flow_decorators(ctx: Context, cls: ast.ClassDef) -> tuple[Schedule | None, 
                 continue
             if api_name == "schedule":
                 schedule = deco_mod.flow_schedule(ctx, parsed)
+            elif api_name in deco_mod.PACKAGE_DECORATORS:
+                packages += deco_mod.package_requirements(ctx, parsed)
             else:
                 project = deco_mod.flow_project(ctx, parsed)
         elif api_name in deco_mod.STEP_DECORATORS or api_name == "step":
@@ -204,7 +208,7 @@ def _flow_decorators(ctx: Context, cls: ast.ClassDef) -> tuple[Schedule | None, 
             )
         else:
             deco_mod.report_unknown(ctx, d, api_name, "the flow class")
-    return schedule, project
+    return schedule, project, tuple(sorted(set(packages)))
 
 
 def _step(ctx: Context, fn: ast.FunctionDef | ast.AsyncFunctionDef, draft: FlowDraft) -> Step | None:

@@ -33,6 +33,11 @@ FLOWC_API = frozenset(
         # Metaflow's compute decorators: their cpu/memory/gpu/disk/image map onto @resources/@image.
         "kubernetes",
         "batch",
+        # Packages a deployed task installs with pip.
+        "pypi",
+        "pypi_base",
+        "conda",
+        "conda_base",
     }
 )
 

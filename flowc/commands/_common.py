@@ -12,7 +12,9 @@ from typing import IO, Any
 
 from flowc.diagnostics import Diagnostic, Severity
 
-TARGET_COMMANDS = ("compile", "deploy", "check", "trigger")
+TARGET_COMMANDS = ("compile", "deploy", "check", "trigger", "status", "delete")
+# Commands that talk to an orchestrator: they also take the target's deploy options.
+LIFECYCLE_COMMANDS = ("deploy", "trigger", "status", "delete")
 
 
 def use_color(stream: IO[str], mode: str = "auto") -> bool:
@@ -57,7 +59,25 @@ def peek_target(argv: Sequence[str]) -> str | None:
     return None
 
 
-def add_target_options(parser: argparse.ArgumentParser, target_name: str | None) -> str | None:
+def options_of(target: Any, lifecycle: bool) -> list[Any]:
+    """The target's options, then (for deploy, trigger, status, delete) its deploy options."""
+    out = list(target.options())
+    if lifecycle:
+        extra = getattr(target, "deploy_options", None)
+        names = {o.name for o in out}
+        out += [o for o in (extra() if extra else ()) if o.name not in names]
+    return out
+
+
+def add_profile_argument(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--profile",
+        metavar="NAME",
+        help="take option values from profile NAME of flowc.toml / [tool.flowc] (env FLOWC_PROFILE)",
+    )
+
+
+def add_target_options(parser: argparse.ArgumentParser, target_name: str | None, lifecycle: bool = False) -> str | None:
     """Add the chosen target's own options as flags. Returns an error message for a bad target."""
     if target_name is None:
         return None
@@ -71,8 +91,8 @@ def add_target_options(parser: argparse.ArgumentParser, target_name: str | None)
     except TargetLoadError as exc:
         return str(exc)
     group = parser.add_argument_group(f"options of the {target_name} target")
-    for opt in target.options():
-        kwargs: dict[str, Any] = {"help": opt.help, "dest": f"opt_{opt.dest}", "default": None}
+    for opt in options_of(target, lifecycle):
+        kwargs: dict[str, Any] = {"help": _help(opt), "dest": f"opt_{opt.dest}", "default": None}
         if opt.choices:
             kwargs["choices"] = opt.choices
         if opt.type is bool:
@@ -81,6 +101,41 @@ def add_target_options(parser: argparse.ArgumentParser, target_name: str | None)
             kwargs["type"] = opt.type
         group.add_argument(f"--{opt.name}", **kwargs)
     return None
+
+
+def _help(opt: Any) -> str:
+    from flowc.config import env_name
+
+    extra = []
+    if opt.default not in (None, "", False) and "default" not in opt.help:
+        extra.append(f"default {opt.default}")
+    if getattr(opt, "environment", False):
+        extra.append(f"env {env_name(opt.name)}")
+    return opt.help + (f" ({'; '.join(extra)})" if extra else "")
+
+
+def every_target_options(lifecycle: bool = False) -> str:
+    """Every installed target's options, as text for `--help` (the flags exist once --target is given)."""
+    from flowc.target_api import TargetLoadError
+
+    lines = [
+        "options of each target (give --target first; values also come from FLOWC_* variables and",
+        "flowc.toml, see docs/deploy.md):",
+    ]
+    reg = registry()
+    for name in reg.names():
+        try:
+            target = reg.get(name)
+        except TargetLoadError as exc:
+            lines += ["", f"  {name}: cannot be loaded: {exc.reason}"]
+            continue
+        opts = options_of(target, lifecycle)
+        lines += ["", f"  --target {name}" + ("" if opts else " (no options)")]
+        for o in opts:
+            flag = f"--{o.name}" + (f" {{{','.join(o.choices)}}}" if o.choices else "" if o.type is bool else " VALUE")
+            lines.append(f"    {flag}")
+            lines.append(f"        {_help(o)}")
+    return "\n".join(lines)
 
 
 def resolve_target(name: str) -> Any:
@@ -97,28 +152,36 @@ def resolve_target(name: str) -> Any:
         return str(exc)
 
 
+def resolved_options(target: Any, args: argparse.Namespace, flow_path: str, lifecycle: bool = False) -> Any:
+    """`flowc.config.Resolved` for the target's options (and deploy options): flags, FLOWC_* variables,
+    the profile, the configuration file, defaults. Raises flowc.config.ConfigError."""
+    from flowc import config
+
+    options = options_of(target, lifecycle)
+    flags = {o.dest: getattr(args, f"opt_{o.dest}", None) for o in options}
+    return config.resolve(
+        options, target.name, flags, config.find_config(Path(flow_path)), getattr(args, "profile", None)
+    )
+
+
 def target_options(target: Any, args: argparse.Namespace, flow_path: str) -> dict[str, Any]:
-    """Option values: the target's defaults, then the project's config file, then flags."""
-    opts = {o.dest: o.default for o in target.options()}
-    config = load_config(Path(flow_path)).get(target.name, {})
-    for o in target.options():
-        for key in (o.dest, o.name):
-            if key in config:
-                value = config[key]
-                opts[o.dest] = o.type(value) if isinstance(value, str) and o.type not in (str, bool) else value
-        flag = getattr(args, f"opt_{o.dest}", None)
-        if flag is not None:
-            opts[o.dest] = flag
-    return opts
+    """Option values: flags, FLOWC_* variables, the profile, the configuration file, the defaults."""
+    values: dict[str, Any] = resolved_options(target, args, flow_path).values
+    return values
 
 
 def missing_required(target: Any, opts: dict[str, Any]) -> list[str]:
-    """Usage errors for required options that have no value, naming both ways to give one."""
+    """Usage errors for required options that have no value, naming the ways to give one."""
+    from flowc.config import env_name
+
     out = []
     for o in target.options():
         if getattr(o, "required", False) and opts.get(o.dest) in (None, ""):
+            how = f"--{o.name}"
+            if getattr(o, "environment", False):
+                how += f", {env_name(o.name)}"
             out.append(
-                f"the {target.name} target needs --{o.name} ({o.help}), or `{o.name} = ...` under "
+                f"the {target.name} target needs {how} ({o.help}), or `{o.name} = ...` under "
                 f"[tool.flowc.{target.name}] in pyproject.toml"
             )
     return out
@@ -134,26 +197,19 @@ def with_placeholders(target: Any, opts: dict[str, Any]) -> dict[str, Any]:
 
 
 def load_config(flow_path: Path) -> dict[str, dict[str, Any]]:
-    """`[tool.flowc.<target>]` tables from the nearest pyproject.toml, or `[<target>]` tables of a
-    flowc.toml, searched from the flow's folder upwards. Targets' options take their defaults there."""
-    try:
-        import tomllib
-    except ModuleNotFoundError:  # Python 3.10
-        import tomli as tomllib  # type: ignore[no-redef,unused-ignore]
+    """The `[<target>]` tables of the project's configuration (flowc.config.find_config)."""
+    from flowc.config import find_config
 
-    here = flow_path.resolve().parent
-    for d in (here, *here.parents):
-        f = d / "flowc.toml"
-        if f.is_file():
-            data = tomllib.loads(f.read_text("utf-8"))
-            return {k: v for k, v in data.items() if isinstance(v, dict)}
-        p = d / "pyproject.toml"
-        if p.is_file():
-            data = tomllib.loads(p.read_text("utf-8"))
-            tool = data.get("tool", {}).get("flowc")
-            if isinstance(tool, dict):
-                return {k: v for k, v in tool.items() if isinstance(v, dict)}
-    return {}
+    return find_config(flow_path).target_tables()
+
+
+@functools.lru_cache(maxsize=1)
+def file_mode() -> int:
+    """The mode `open()` would give a new file: 0666 less the umask (0644 under the usual 022), so a
+    DAG compiled into a shared folder is readable by an Airflow running as another user."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
 
 
 def write_files(out_dir: Path, files: Iterable[Any]) -> list[tuple[Path, bool]]:
@@ -168,10 +224,16 @@ def write_files(out_dir: Path, files: Iterable[Any]) -> list[tuple[Path, bool]]:
             continue
         import tempfile
 
+        # mkstemp makes the file 0600; it gets the mode a plain open() would have given it.
         fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.")
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, dest)
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                os.fchmod(fh.fileno(), file_mode())
+                fh.write(data)
+            os.replace(tmp, dest)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
         written.append((dest, True))
     return written
 

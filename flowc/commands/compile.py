@@ -1,4 +1,9 @@
-"""`flowc compile`: a flow to an orchestrator's files."""
+"""`flowc compile`: a flow to an orchestrator's files.
+
+Only the flow is needed: the datastore, image, queue, namespace and roles come from flags, FLOWC_*
+variables or a profile in flowc.toml when given, and are otherwise left to deploy time (a runtime
+parameter of the emitted workflow, or a documented default). See docs/deploy.md.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +12,11 @@ import sys
 from pathlib import Path
 
 from flowc.commands._common import (
+    add_profile_argument,
     missing_required,
     print_diagnostics,
     resolve_target,
-    target_options,
+    resolved_options,
     write_files,
 )
 from flowc.diagnostics import Severity
@@ -32,18 +38,24 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         metavar="DECORATOR",
         help="add a decorator to every step that lacks it: retry, catch, resources:cpu=2, ... (repeatable)",
     )
+    add_profile_argument(p)
 
 
-def compile_for(args: argparse.Namespace) -> tuple[int, object, object, object]:
+def compile_for(args: argparse.Namespace, lifecycle: bool = False) -> tuple[int, object, object, object]:
     """Shared by compile and deploy: (status, target, flow, result)."""
     from flowc import decospecs
     from flowc.compiler import analyze
+    from flowc.config import ConfigError
 
     target = resolve_target(args.target)
     if isinstance(target, str):
         print(f"flowc {args.command}: {target}", file=sys.stderr)
         return 2, None, None, None
-    opts = target_options(target, args, args.path)
+    try:
+        opts = resolved_options(target, args, args.path, lifecycle).values
+    except ConfigError as exc:
+        print(f"flowc {args.command}: {exc}", file=sys.stderr)
+        return 2, target, None, None
     missing = missing_required(target, opts)
     if missing:
         for m in missing:
@@ -78,6 +90,11 @@ def run(args: argparse.Namespace) -> int:
             sys.stdout.write(f.content)
         return 0
     out = Path(args.output or Path("build") / args.target)
-    for path, changed in write_files(out, files):
+    try:
+        written = write_files(out, files)
+    except OSError as exc:
+        print(f"flowc compile: cannot write to {out}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
+    for path, changed in written:
         print(f"{'wrote' if changed else 'unchanged'} {path}", file=sys.stderr)
     return 0

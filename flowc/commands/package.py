@@ -38,12 +38,15 @@ def run(args: argparse.Namespace) -> int:
     if args.list:
         for name in package.files:
             print(name)
+    # What a deployed task fetches: the flow's members and flowc's runner (flowc.runner.bootstrap).
     if args.output:
-        Path(args.output).write_bytes(package.data)
-        print(f"flowc package: wrote {args.output} ({len(package.data)} bytes)", file=sys.stderr)
+        Path(args.output).write_bytes(package.deployable)
+        print(f"flowc package: wrote {args.output} ({len(package.deployable)} bytes)", file=sys.stderr)
     if args.datastore:
+        from flowc.datastore.package import publish
+
         store = FlowDatastore.open(args.datastore, flow.name)
-        written = store.put_code(package.id, package.data)
+        written = publish(store, package)
         where = store.storage.url(layout.code_key(flow.name, package.id))
         print(f"flowc package: {'uploaded' if written else 'already present'}: {where}", file=sys.stderr)
     print(package.id)

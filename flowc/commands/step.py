@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--code", required=True, help="the code package id in the datastore")
     p.add_argument("--step", required=True, help="the step to run")
     p.add_argument("--run-id", required=True, help="the run this task belongs to")
-    p.add_argument("--datastore", required=True, help="a local folder or s3://bucket/prefix")
+    p.add_argument(
+        "--datastore",
+        required=True,
+        type=_decoded,
+        help="a local folder or s3://bucket/prefix, percent-encoded (flowc.runner.command.encode_value)",
+    )
     p.add_argument(
         "--index", default="", help="index path: foreach positions, then loop iterations, dot-joined, outermost first"
     )
@@ -35,6 +41,20 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         metavar="REASON",
         help="the step's last attempt failed unseen (killed, crashed): publish what its @catch would have",
     )
+    p.add_argument(
+        "--branch",
+        type=_decoded,
+        help="the @project branch of the deployment: user.<name>, test.<b>, prod or prod.<b> (flowc.project_names)",
+    )
+
+
+def _decoded(text: str) -> str:
+    from flowc.runner.command import decode_value
+
+    try:
+        return decode_value(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not percent-encoded UTF-8") from None
 
 
 def _fail(message: str, code: int) -> int:
@@ -90,6 +110,14 @@ def run(args: argparse.Namespace) -> int:
         params_json=values,
         fallback=args.fallback,
     )
+    if args.branch:
+        from flowc.project_names import ProjectError, branch_env
+
+        try:
+            # What `current` reads for @project names (flowc.project_names.from_env).
+            os.environ.update(branch_env(args.branch))
+        except ProjectError as exc:
+            return _fail(str(exc), task_mod.EXIT_USAGE)
     try:
         result = task_mod.run_task(spec)
     except task_mod.StepFailed as exc:

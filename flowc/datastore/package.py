@@ -8,13 +8,20 @@ Archive layout:
     flow.json    the IR (`Flow.to_json`), with `file` made relative to the package
     meta.json    {"format": 1, "flow_file": "<path of the flow file inside code/>"}
     code/...     the flow file, every .py file under its directory, and IncludeFile defaults found there
+    requirements/<step>.txt   for a step whose task installs packages: @pypi_base/@conda_base, the
+                 step's @pypi/@conda, and a requirements.txt beside the flow, one pip requirement a line
+    runtime/flowc/...   in a deployable package: flowc's runner, which a task on a stock Python image
+                        imports (flowc.runner.bootstrap); `flowc run` stores the package without it
 
 Determinism: files sorted by path, mtime 0, owner root, fixed modes, gzip without name or time. The id
-hashes paths and contents (not the gzip bytes), so it does not depend on the zlib build.
+hashes paths and contents (not the gzip bytes), so it does not depend on the zlib build. It covers the
+flow's members and flowc's version, not the runtime's bytes: a package deployed by one flowc release
+is never replaced by another's, while an edit inside flowc does not rename every package.
 """
 
 from __future__ import annotations
 
+import functools
 import gzip
 import hashlib
 import io
@@ -24,6 +31,7 @@ import tarfile
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 from flowc.ir import Flow
 
@@ -31,6 +39,9 @@ PACKAGE_FORMAT = 1
 CODE_ID_LENGTH = 20
 # Directory names never packaged: caches, virtualenvs, VCS and tool folders (hidden ones are skipped too).
 _SKIP_DIRS = frozenset({"__pycache__", "node_modules", "site-packages", "venv", "env"})
+RUNTIME_DIR = "runtime/"
+# Parts of the flowc package a task never imports (the compiler's, which need libcst; the targets).
+_NOT_RUNTIME = frozenset({"analyzer", "checks", "targets", "templates"})
 
 
 @dataclass(frozen=True)
@@ -47,6 +58,11 @@ class CodePackage:
     def data(self) -> bytes:
         # Packed on first use: compiling needs only the id, deploying and running need the bytes.
         return pack(self.members)
+
+    @cached_property
+    def deployable(self) -> bytes:
+        """The package with flowc's runner inside (`runtime/flowc/...`): what deploy uploads."""
+        return pack({**self.members, **runtime_members()})
 
 
 def _source_files(root: Path) -> list[Path]:
@@ -94,11 +110,55 @@ def package_members(flow: Flow, flow_path: str | os.PathLike[str]) -> dict[str, 
         name = "code/" + f.relative_to(root).as_posix()
         if name not in members:
             members[name] = f.read_bytes()
+    members.update(requirements(flow, root))
     return members
+
+
+REQUIREMENTS_FILE = "requirements.txt"
+
+
+def requirements(flow: Flow, root: Path) -> dict[str, bytes]:
+    """`requirements/<step>.txt` for each step that installs anything: the flow's packages, the
+    requirements.txt beside the flow (as written), then the step's own packages."""
+    beside = root / REQUIREMENTS_FILE
+    base = beside.read_text("utf-8").splitlines() if beside.is_file() else []
+    out: dict[str, bytes] = {}
+    for step in flow.steps:
+        lines = [*flow.packages, *base, *step.decorators.packages]
+        if lines:
+            out[f"requirements/{step.name}.txt"] = ("\n".join(lines) + "\n").encode()
+    return out
+
+
+@functools.cache
+def runtime_members() -> dict[str, bytes]:
+    """flowc's own modules that a task needs, as `runtime/flowc/...` members (sources only)."""
+    import flowc
+
+    root = Path(flowc.__file__).parent
+    out: dict[str, bytes] = {}
+    for dirpath, dirnames, filenames in os.walk(root):
+        here = Path(dirpath)
+        rel = here.relative_to(root)
+        dirnames[:] = sorted(
+            d for d in dirnames if not d.startswith((".", "_")) and not (rel == Path(".") and d in _NOT_RUNTIME)
+        )
+        for f in sorted(filenames):
+            if f.endswith(".py"):
+                out[f"{RUNTIME_DIR}flowc/{(rel / f).as_posix()}"] = (here / f).read_bytes()
+    return out
+
+
+def runtime_version() -> str:
+    from flowc import __version__
+
+    return __version__
 
 
 def code_id(members: dict[str, bytes]) -> str:
     h = hashlib.sha256(b"flowc-code\0")
+    # The runtime a deployable package carries is flowc's release, named by its version.
+    h.update(f"runtime\0flowc {runtime_version()}\0".encode())
     for name in sorted(members):
         data = members[name]
         h.update(f"{name}\0{len(data)}\0".encode())
@@ -128,6 +188,24 @@ def build_code_package(flow: Flow, flow_path: str | os.PathLike[str]) -> CodePac
     """The code package of `flow`, whose source is `flow_path`. Same inputs, same bytes and id."""
     members = package_members(flow, flow_path)
     return CodePackage(id=code_id(members), members=members)
+
+
+def publish(store: Any, package: CodePackage) -> bool:
+    """Put the deployable package (with flowc's runner) into a `FlowDatastore`, unless exactly that
+    is there already; True when it was written. A package `flowc run` stored without the runner, or
+    one another build of this flowc release made, is replaced."""
+    from flowc.datastore import layout
+
+    key = layout.code_key(package_flow(package), package.id)
+    if store.storage.exists(key) and store.storage.get(key) == package.deployable:
+        return False
+    store.storage.put(key, package.deployable)
+    return True
+
+
+def package_flow(package: CodePackage) -> str:
+    """The name of the flow a package holds (from its IR)."""
+    return str(json.loads(package.members["flow.json"])["name"])
 
 
 def read_member(data: bytes, name: str) -> bytes:

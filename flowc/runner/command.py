@@ -3,11 +3,38 @@
 Values may be orchestrator template expressions (`{{workflow.name}}`, `{{ run_id }}`): they are
 placed verbatim, each in its own argv item, and never joined into a shell string. The flags below are
 the runner's contract (docs/runner.md); `flowc.commands.step` parses exactly these.
+
+The datastore is the one value of the environment that reaches every task, so it travels
+percent-encoded (`encode_value`): `s3://bucket/prefix` stays as it is, while `{`, `}`, `$`, `(`, `)`,
+`%`, quotes, spaces and non-ASCII become `%XX`, which no orchestrator's templating (Argo's `{{ }}`,
+Kubernetes' `$(VAR)`, Airflow's Jinja, Step Functions' intrinsics) reads. The runner decodes it.
+A target that hands over an engine expression instead (an Argo workflow parameter whose value flowc
+encoded) marks it `Expr`, and it is placed as written.
 """
 
 from __future__ import annotations
 
+import urllib.parse
 from collections.abc import Sequence
+
+# Characters kept as they are besides letters, digits and `_.-~`: none is special to any engine.
+_SAFE = "/:@+,="
+
+
+class Expr(str):
+    """An orchestrator expression that yields an already-encoded value at run time (placed verbatim)."""
+
+
+def encode_value(text: str) -> str:
+    """`text` percent-encoded (RFC 3986, UTF-8) except for letters, digits and `_.-~/:@+,=`."""
+    return urllib.parse.quote(text, safe=_SAFE)
+
+
+def decode_value(text: str) -> str:
+    """The inverse of `encode_value`. Text without `%` decodes to itself, so a plain
+    `s3://bucket/prefix` given by hand (e.g. `argo submit -p flowc-datastore=...`) works too.
+    Raises ValueError for `%` sequences that are not UTF-8."""
+    return urllib.parse.unquote(text, errors="strict")
 
 
 def step_command(
@@ -25,6 +52,7 @@ def step_command(
     output_values: str | None = None,
     print_output: bool = False,
     fallback: str | None = None,
+    branch: str | None = None,
     executable: Sequence[str] = ("flowc",),
 ) -> list[str]:
     """The argv that runs one task of `flow` through the step runner.
@@ -39,6 +67,10 @@ def step_command(
     `fallback` (a reason, such as "killed by SIGKILL") asks for the task of a step with `@catch` whose
     last attempt failed without publishing it (its process was killed or crashed): the runner then
     publishes what `@catch` would have, without running the step (docs/runner.md, "@catch").
+
+    `datastore` is encoded here unless it is an `Expr`. `branch` is the @project branch the flow was
+    deployed on (`flowc.project_names.branch_name`), for flows with @project. `executable` is the
+    prefix: `flowc`, or `flowc.runner.bootstrap.command()` for a task on an image without flowc.
     """
     argv = [
         *executable,
@@ -52,7 +84,7 @@ def step_command(
         "--run-id",
         run_id,
         "--datastore",
-        datastore,
+        str.__str__(datastore) if isinstance(datastore, Expr) else encode_value(datastore),
     ]
     if index:
         argv += ["--index", index]
@@ -71,4 +103,7 @@ def step_command(
         argv.append("--print-output")
     if fallback is not None:
         argv += ["--fallback", fallback]
+    if branch is not None:
+        # `user.<name>` holds a login name, which may be any text: encoded like the datastore.
+        argv += ["--branch", encode_value(branch)]
     return argv

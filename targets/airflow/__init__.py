@@ -15,12 +15,21 @@ from flowc.targets.airflow.literals import Code, jinja_inert, k8s_inert, py_lite
 from flowc.targets.airflow.lower import DagPlan, Task, nested_foreach_warnings, plan_dag
 from flowc.targets.airflow.render import render_dag
 
+from flowc import bindings, project_names
 from flowc.diagnostics import Diagnostic, Severity
 from flowc.ir import Flow, ParamType, Step, Transition
-from flowc.runner.command import step_command
+from flowc.runner import bootstrap
+from flowc.runner.command import Expr, step_command
 from flowc.target_api import OutputFile, TargetOption, TargetResult, refuse_loops
 
 MODES = ("kubernetes", "local")
+# Where tasks find the datastore when the DAG was compiled without one: an Airflow Variable, so the
+# same file serves every Airflow installation that sets it (the filter percent-encodes it).
+DATASTORE_VARIABLE = "flowc_datastore"
+UNBOUND_DATASTORE = Expr(f"{{{{ var.value.{DATASTORE_VARIABLE} | flowc_arg }}}}")
+# dag_id: Airflow allows letters, digits, '_', '.' and '-' (and 250 characters).
+_DAG_ID_UNSAFE = re.compile(r"[^A-Za-z0-9_.-]")
+MAX_DAG_ID = 250
 # Airflow's own Jinja expressions for the values only known at run time.
 RUN_ID = "{{ run_id }}"
 ATTEMPT = "{{ ti.try_number - 1 }}"
@@ -45,6 +54,9 @@ class AirflowTarget:
     name = "airflow"
     description = "an Airflow DAG file (Airflow 2.7+ and 3.x): KubernetesPodOperator or local tasks"
     deploy_module = "flowc.targets.airflow.deploy"
+    trigger_module = "flowc.targets.airflow.trigger"
+    status_module = "flowc.targets.airflow.status"
+    delete_module = "flowc.targets.airflow.delete"
 
     def options(self) -> Sequence[TargetOption]:
         return (
@@ -57,19 +69,20 @@ class AirflowTarget:
             ),
             TargetOption(
                 "datastore",
-                "where tasks keep artifacts: s3://bucket/prefix, or an absolute folder the workers share (local mode)",
-                required=True,
-                placeholder="s3://flowc-check/datastore",
+                "where tasks keep artifacts: s3://bucket/prefix, or an absolute folder the workers share (local "
+                f"mode); none: the Airflow Variable {DATASTORE_VARIABLE} at run time",
+                environment=True,
             ),
-            TargetOption(
-                "image",
-                "container image for steps without @image (kubernetes mode); it must have flowc and the "
-                "flow's dependencies",
-                default="flowc:latest",
-            ),
-            TargetOption("namespace", "Kubernetes namespace of the task pods", default="default"),
-            TargetOption("service-account", "Kubernetes service account of the task pods"),
+            bindings.image_option("task pods (kubernetes mode)"),
+            TargetOption("namespace", "Kubernetes namespace of the task pods", default="default", environment=True),
+            TargetOption("service-account", "Kubernetes service account of the task pods", environment=True),
+            *bindings.PROJECT_OPTIONS,
         )
+
+    def deploy_options(self) -> Sequence[TargetOption]:
+        from .api import DEPLOY_OPTIONS
+
+        return DEPLOY_OPTIONS
 
     def compile(self, flow: Flow, options: Mapping[str, Any]) -> TargetResult:
         from flowc.datastore.package import build_code_package
@@ -84,11 +97,14 @@ class AirflowTarget:
         )
         if loops:
             return TargetResult(diagnostics=tuple(diagnostics + loops))
+        try:
+            branch = opts.branch_of(flow)
+        except project_names.ProjectError as exc:
+            diagnostics.append(Diagnostic("FC501", str(exc), flow.file, flow.span, hint="e.g. --branch staging"))
+            return TargetResult(diagnostics=tuple(diagnostics))
         plan = plan_dag(flow)
         diagnostics += plan.diagnostics
         diagnostics += nested_foreach_warnings(flow)
-        if opts.mode == "kubernetes":
-            diagnostics += [_no_image(flow, s) for s in flow.steps if not (s.decorators.image or opts.image)]
         if flow.schedule is not None:
             diagnostics += [
                 Diagnostic(
@@ -104,15 +120,16 @@ class AirflowTarget:
         if any(d.severity is Severity.ERROR for d in diagnostics):
             return TargetResult(diagnostics=tuple(diagnostics))
         code_id = build_code_package(flow, flow.file).id
+        the_dag_id = dag_id(flow, branch)
         content = render_dag(
             flow=flow,
-            dag_id=dag_id(flow),
+            dag_id=the_dag_id,
             mode=opts.mode,
-            dag_args=_dag_args(flow),
-            tasks=[_task_args(flow, t, plan, opts, code_id) for t in plan.tasks],
+            dag_args=_dag_args(flow, the_dag_id),
+            tasks=[_task_args(flow, t, plan, opts, code_id, branch) for t in plan.tasks],
             edges=plan.edges,
         )
-        return TargetResult(files=(OutputFile(dag_file_name(flow), content),), diagnostics=tuple(diagnostics))
+        return TargetResult(files=(OutputFile(f"{the_dag_id}.py", content),), diagnostics=tuple(diagnostics))
 
     def validate(self, flow: Flow, result: TargetResult) -> Sequence[Diagnostic]:
         """The DAG file must at least be valid Python; importing it needs Airflow (see the tests)."""
@@ -126,66 +143,65 @@ class AirflowTarget:
 
 
 class _Options:
-    def __init__(self, mode: str, datastore: str | None, image: str | None, namespace: str, sa: str | None):
-        self.mode = mode
-        self.datastore = datastore
-        self.image = image
-        self.namespace = namespace
-        self.service_account = sa
+    def __init__(self, options: Mapping[str, Any]) -> None:
+        self.mode = str(options.get("mode") or "kubernetes")
+        self.datastore: str | None = options.get("datastore") or None
+        self.image = str(options.get("image") or bindings.DEFAULT_IMAGE)
+        self.namespace = str(options.get("namespace") or "default")
+        self.service_account: str | None = options.get("service_account") or None
+        self.branch: str | None = options.get("branch") or None
+        self.production = bool(options.get("production"))
+        # Not a command-line option: tests run pods' commands with this interpreter's flowc.
+        executable = options.get("executable")
+        self.executable: tuple[str, ...] = tuple(executable) if executable else bootstrap.command()
 
     @classmethod
     def read(cls, options: Mapping[str, Any]) -> _Options:
-        return cls(
-            mode=str(options.get("mode") or "kubernetes"),
-            datastore=options.get("datastore"),
-            image=options.get("image"),
-            namespace=str(options.get("namespace") or "default"),
-            sa=options.get("service_account"),
-        )
+        return cls(options)
+
+    def branch_of(self, flow: Flow) -> str | None:
+        return project_names.branch_name(self.branch, self.production) if flow.project else None
 
     def problems(self, flow: Flow) -> list[Diagnostic]:
-        out = []
+        found: list[str | None] = []
         if self.mode not in MODES:
-            out.append(Diagnostic("FC501", f"unknown Airflow mode {self.mode!r}", flow.file, flow.span))
-        if not self.datastore:
-            out.append(
-                Diagnostic(
-                    "FC501",
-                    "the Airflow target needs a datastore every task can reach",
-                    flow.file,
-                    flow.span,
-                    hint="pass --datastore s3://bucket/prefix (or an absolute shared folder in local mode)",
-                )
-            )
-        return out
+            found.append(f"unknown Airflow mode {self.mode!r}")
+        if self.datastore:
+            found.append(bindings.datastore_problem(self.datastore, local_ok=self.mode == "local"))
+        if self.mode == "kubernetes":
+            found += [
+                bindings.image_problem(self.image),
+                bindings.dns_label_problem("--namespace", self.namespace),
+                bindings.dns_subdomain_problem("--service-account", self.service_account)
+                if self.service_account
+                else None,
+            ]
+            found += [
+                f"step {s.name!r}: @image {bindings.image_problem(s.decorators.image)}"
+                for s in flow.steps
+                if s.decorators.image and bindings.image_problem(s.decorators.image)
+            ]
+        return [Diagnostic("FC501", p, flow.file, flow.span) for p in found if p]
 
 
-def dag_id(flow: Flow) -> str:
-    """The flow's name, prefixed by its @project; characters Airflow refuses become "_"."""
-    raw = f"{flow.project}.{flow.name}" if flow.project else flow.name
-    return re.sub(r"[^A-Za-z0-9_.-]", "_", raw)[:250]
+def dag_id(flow: Flow, branch: str | None = None) -> str:
+    """The deployed name (`project.branch.Flow` with @project, else the flow's name) as a dag_id:
+    characters Airflow refuses make it end in a hash of the name, so two flows never share one."""
+    if flow.project and branch is None:
+        branch = project_names.branch_name()
+    return project_names.fit(project_names.deployed_name(flow.name, flow.project, branch), _DAG_ID_UNSAFE, MAX_DAG_ID)
 
 
-def dag_file_name(flow: Flow) -> str:
-    # Airflow imports the file as a module: keep the name free of dots.
-    return re.sub(r"[^A-Za-z0-9_]", "_", dag_id(flow)) + ".py"
+def dag_file_name(flow: Flow, branch: str | None = None) -> str:
+    # The dag_id itself: it is unique, and Airflow imports a DAG file under a name of its own making.
+    return f"{dag_id(flow, branch)}.py"
 
 
 def _required(required: bool, default: Any) -> bool:
     return required and default is None
 
 
-def _no_image(flow: Flow, step: Step) -> Diagnostic:
-    return Diagnostic(
-        "FC501",
-        f"step {step.name!r} has no container image for its pod",
-        flow.file,
-        step.span,
-        hint="pass --image, decorate the step with @image, or use --mode local",
-    )
-
-
-def _dag_args(flow: Flow) -> list[tuple[str, Any]]:
+def _dag_args(flow: Flow, the_dag_id: str) -> list[tuple[str, Any]]:
     doc = flow.description.strip()
     tz = flow.schedule.timezone if flow.schedule and flow.schedule.timezone else "UTC"
     schedule = None
@@ -193,7 +209,7 @@ def _dag_args(flow: Flow) -> list[tuple[str, Any]]:
         schedule = f"@{flow.schedule.preset}" if flow.schedule.preset else flow.schedule.cron
     y, m, d = START_DATE
     args: list[tuple[str, Any]] = [
-        ("dag_id", dag_id(flow)),
+        ("dag_id", the_dag_id),
         ("description", doc.splitlines()[0] if doc else f"flowc flow {flow.name}"),
         # A doc_md ending in ".md" is read by Airflow as a template file name; a newline prevents it.
         ("doc_md", (doc or flow.name) + "\n"),
@@ -222,7 +238,9 @@ def _params_code(flow: Flow) -> str:
     return "{" + ", ".join(entries) + "}"
 
 
-def _task_args(flow: Flow, task: Task, plan: DagPlan, opts: _Options, code_id: str) -> dict[str, Any]:
+def _task_args(
+    flow: Flow, task: Task, plan: DagPlan, opts: _Options, code_id: str, branch: str | None
+) -> dict[str, Any]:
     if task.role == "fanout":
         return _helper(
             task,
@@ -252,7 +270,7 @@ def _task_args(flow: Flow, task: Task, plan: DagPlan, opts: _Options, code_id: s
             "FlowcRoute",
             [("switch", task.step), ("routes", dict(task.routes)), ("switch_output", _output_of(task.step))],
         )
-    return _step_task(flow, flow.step(task.step), task, opts, code_id)
+    return _step_task(flow, flow.step(task.step), task, opts, code_id, branch)
 
 
 def _helper(task: Task, cls: str, kwargs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -267,23 +285,24 @@ def _paths(source: str | None) -> Any:
     return [""] if source is None else _output_of(source)
 
 
-def _step_task(flow: Flow, step: Step, task: Task, opts: _Options, code_id: str) -> dict[str, Any]:
+def _step_task(flow: Flow, step: Step, task: Task, opts: _Options, code_id: str, branch: str | None) -> dict[str, Any]:
     kubernetes = opts.mode == "kubernetes"
     needs_output = step.transition in (Transition.FOREACH, Transition.SWITCH)
-    assert opts.datastore is not None
-    datastore = k8s_inert(opts.datastore) if kubernetes else opts.datastore
     argv = step_command(
         flow=flow.name,
         code=code_id,
         step=step.name,
         run_id=RUN_ID,
-        datastore=jinja_inert(datastore),
+        # Percent-encoded by step_command (or by the flowc_arg filter): no `{` for Jinja, no `$` for
+        # Kubernetes.
+        datastore=opts.datastore or UNBOUND_DATASTORE,
         index=INDEX if task.source is not None else "",
         attempt=ATTEMPT,
         params_json=PARAMS_JSON if step.name == "start" and flow.parameters else None,
         output_json=POD_XCOM_PATH if kubernetes and needs_output else None,
         print_output=not kubernetes,
-        executable=("flowc",) if kubernetes else (),
+        branch=branch,
+        executable=opts.executable if kubernetes else (),
     )
     kwargs: list[tuple[str, Any]] = [("task_id", step.name)]
     decos = step.decorators
@@ -313,7 +332,6 @@ def _step_task(flow: Flow, step: Step, task: Task, opts: _Options, code_id: str)
 def _pod_args(step: Step, argv: list[str], opts: _Options, needs_output: bool) -> list[tuple[str, Any]]:
     decos = step.decorators
     image = decos.image or opts.image
-    assert image is not None
     out: list[tuple[str, Any]] = [
         ("name", step.name.replace("_", "-").lower()),
         ("namespace", jinja_inert(opts.namespace)),

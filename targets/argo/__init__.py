@@ -18,6 +18,7 @@ from typing import Any
 
 import yaml
 
+from flowc import bindings, project_names
 from flowc.diagnostics import Diagnostic, Severity
 from flowc.ir import Flow
 from flowc.target_api import OutputFile, TargetOption, TargetResult
@@ -65,17 +66,41 @@ def load_manifests(result: TargetResult) -> list[dict[str, Any]]:
     return sorted(docs, key=lambda d: d.get("kind") != "WorkflowTemplate")
 
 
+def _image_problems(flow: Flow) -> list[str]:
+    """@image values Argo would read as templates (or that no registry would take)."""
+    out = []
+    for step in flow.steps:
+        problem = bindings.image_problem(step.decorators.image) if step.decorators.image else None
+        if problem:
+            out.append(f"step {step.name!r}: @image {problem}")
+    return out
+
+
 class ArgoTarget:
     name = "argo"
     description = "Argo Workflows WorkflowTemplate (and CronWorkflow for @schedule), one DAG of runner tasks"
     deploy_module = "flowc.targets.argo.deploy"
+    trigger_module = "flowc.targets.argo.trigger"
+    status_module = "flowc.targets.argo.status"
+    delete_module = "flowc.targets.argo.delete"
     max_manifest_bytes = MAX_MANIFEST_BYTES
 
     def options(self) -> Sequence[TargetOption]:
         return OPTIONS
 
+    def deploy_options(self) -> Sequence[TargetOption]:
+        from .cluster import DEPLOY_OPTIONS
+
+        return DEPLOY_OPTIONS
+
     def compile(self, flow: Flow, options: Mapping[str, Any]) -> TargetResult:
         settings, problems = Settings.from_options(options)
+        branch = None
+        try:
+            branch = settings.branch_of(flow)
+        except project_names.ProjectError as exc:
+            problems.append(str(exc))
+        problems += _image_problems(flow)
         if problems:
             return TargetResult(diagnostics=tuple(Diagnostic("FC501", p, flow.file, flow.span) for p in problems))
         try:
@@ -85,7 +110,7 @@ class ArgoTarget:
         except OSError as exc:
             msg = f"cannot build the code package from {flow.file}: {exc.strerror or exc}"
             return TargetResult(diagnostics=(Diagnostic("FC501", msg, flow.file, flow.span),))
-        lowered = Lowering(flow, settings, package.id).lower()
+        lowered = Lowering(flow, settings, package.id, branch).lower()
         diags = list(lowered.diagnostics)
         diags.extend(self._size(flow, lowered))
         if any(d.severity is Severity.ERROR for d in diags):

@@ -1,212 +1,175 @@
 """`flowc deploy --target argo`: upload the code package, then create or replace each manifest.
 
 Manifests are created when absent and replaced (with the live object's resourceVersion, which
-Kubernetes requires to update a custom resource) when present. `kubectl apply` is not used: it copies
-the whole object into an annotation capped at 256 KiB, which a large flow's template exceeds.
+Kubernetes requires to update a custom resource) when present; a CronWorkflow left by an earlier
+deploy of a flow that no longer has @schedule is deleted. `kubectl apply` is not used: it copies the
+whole object into an annotation capped at 256 KiB, which a large flow's template exceeds. An object
+whose `flowc.dev/deployment` annotation names another deployment is never replaced.
 
-Two ways to reach the cluster: the Kubernetes Python client (`pip install flowc[kubernetes]`) or the
-`kubectl` on PATH (`--kubectl`, or when the client is not installed). `--dry-run` prints the plan and
-the manifests and changes nothing. Compiling decided everything; this module only applies it.
+`dry_run` prints the plan and changes nothing: with a reachable cluster, what would be created or
+replaced and the difference from the live objects; without one (no client, no kubeconfig, an API
+server that does not answer), an offline plan with the manifests.
 """
 
 from __future__ import annotations
 
-import argparse
 import copy
-import importlib.util
-import json
-import shutil
-import subprocess
-from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import IO, Any, Protocol
+import difflib
+from collections.abc import Mapping, Sequence
+from typing import IO, Any
 
+from flowc.cloud import USAGE, CloudError
 from flowc.ir import Flow
 from flowc.target_api import TargetResult
 
 from . import dump, load_manifests
+from .cluster import Cluster, offline_reason
 from .lower import ANNOTATION
+from .settings import DATASTORE_PARAMETER
 
-GROUP, VERSION = "argoproj.io", "v1alpha1"
-PLURALS = {"WorkflowTemplate": "workflowtemplates", "CronWorkflow": "cronworkflows"}
-
-
-def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument(
-        "--kubectl",
-        metavar="PATH",
-        nargs="?",
-        const="kubectl",
-        help="apply with this kubectl (default: the Kubernetes Python client when installed, else kubectl)",
-    )
-    p.add_argument("--context", help="the kubeconfig context to use (default: the current one)")
+DEPLOYMENT = f"{ANNOTATION}/deployment"
+CODE_PACKAGE = f"{ANNOTATION}/code-package"
 
 
-class Cluster(Protocol):
-    def resource_version(self, kind: str, name: str, namespace: str | None) -> str | None: ...
+def datastore_of(docs: Sequence[dict[str, Any]]) -> str | None:
+    """The datastore bound into the WorkflowTemplate (its parameter's default, decoded), or None."""
+    from flowc.runner.command import decode_value
 
-    def create(self, manifest: dict[str, Any], namespace: str | None) -> None: ...
-
-    def replace(self, manifest: dict[str, Any], namespace: str | None) -> None: ...
-
-
-class DeployError(Exception):
-    pass
+    for p in docs[0]["spec"].get("arguments", {}).get("parameters", []):
+        if p["name"] == DATASTORE_PARAMETER and "value" in p:
+            return decode_value(p["value"])
+    return None
 
 
-@dataclass
-class Kubectl:
-    """The cluster through a kubectl binary: every call is an argv, never a shell string."""
+def upload_code(flow: Flow, docs: Sequence[dict[str, Any]], dry_run: bool) -> str:
+    """Put the flow's deployable code package in the bound datastore; returns what happened.
 
-    executable: str = "kubectl"
-    context: str | None = None
-
-    def argv(self, *args: str, namespace: str | None = None) -> list[str]:
-        out = [self.executable]
-        if self.context:
-            out += ["--context", self.context]
-        if namespace:
-            out += ["--namespace", namespace]
-        return [*out, *args]
-
-    def _run(self, argv: list[str], stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-        try:
-            return subprocess.run(argv, input=stdin, capture_output=True, text=True, check=False)
-        except FileNotFoundError:
-            raise DeployError(f"{self.executable!r} was not found; install kubectl or flowc[kubernetes]") from None
-
-    def resource_version(self, kind: str, name: str, namespace: str | None) -> str | None:
-        argv = self.argv(
-            "get", f"{PLURALS[kind]}.{GROUP}", name, "--ignore-not-found", "-o", "json", namespace=namespace
-        )
-        proc = self._run(argv)
-        if proc.returncode != 0:
-            raise DeployError(f"kubectl get {kind} {name} failed: {proc.stderr.strip()}")
-        if not proc.stdout.strip():
-            return None
-        return str(json.loads(proc.stdout)["metadata"]["resourceVersion"])
-
-    def _apply(self, verb: str, manifest: dict[str, Any], namespace: str | None) -> None:
-        proc = self._run(self.argv(verb, "-f", "-", namespace=namespace), stdin=json.dumps(manifest))
-        if proc.returncode != 0:
-            name = manifest["metadata"]["name"]
-            raise DeployError(f"kubectl {verb} {manifest['kind']} {name} failed: {proc.stderr.strip()}")
-
-    def create(self, manifest: dict[str, Any], namespace: str | None) -> None:
-        self._apply("create", manifest, namespace)
-
-    def replace(self, manifest: dict[str, Any], namespace: str | None) -> None:
-        self._apply("replace", manifest, namespace)
-
-
-class KubernetesClient:
-    """The cluster through the Kubernetes Python client (CustomObjectsApi)."""
-
-    def __init__(self, context: str | None = None) -> None:
-        from kubernetes import client, config
-
-        try:
-            config.load_kube_config(context=context)
-            _, active = config.list_kube_config_contexts()
-            self.default_namespace = (active or {}).get("context", {}).get("namespace", "default")
-        except config.ConfigException:
-            config.load_incluster_config()
-            self.default_namespace = "default"
-        self.api = client.CustomObjectsApi()
-        self.api_exception = client.ApiException
-
-    def _where(self, kind: str, namespace: str | None) -> dict[str, str]:
-        return {
-            "group": GROUP,
-            "version": VERSION,
-            "namespace": namespace or self.default_namespace,
-            "plural": PLURALS[kind],
-        }
-
-    def resource_version(self, kind: str, name: str, namespace: str | None) -> str | None:
-        try:
-            live = self.api.get_namespaced_custom_object(name=name, **self._where(kind, namespace))
-        except self.api_exception as exc:
-            if exc.status == 404:
-                return None
-            raise DeployError(f"reading {kind} {name} failed: {exc.reason}") from None
-        return str(live["metadata"]["resourceVersion"])
-
-    def create(self, manifest: dict[str, Any], namespace: str | None) -> None:
-        self.api.create_namespaced_custom_object(body=manifest, **self._where(manifest["kind"], namespace))
-
-    def replace(self, manifest: dict[str, Any], namespace: str | None) -> None:
-        name = manifest["metadata"]["name"]
-        self.api.replace_namespaced_custom_object(name=name, body=manifest, **self._where(manifest["kind"], namespace))
-
-
-def connect(args: argparse.Namespace) -> Cluster:
-    kubectl = getattr(args, "kubectl", None)
-    context = getattr(args, "context", None)
-    if kubectl is None and importlib.util.find_spec("kubernetes") is not None:
-        return KubernetesClient(context)
-    executable = kubectl or "kubectl"
-    return Kubectl(shutil.which(executable) or executable, context)
-
-
-def upload_code(flow: Flow, manifest: dict[str, Any]) -> tuple[str, bool]:
-    """Put the flow's code package where the manifest's tasks will look for it.
-
-    Returns (where, written). Raises DeployError when the source changed since compiling, as the
-    tasks would then run other code than the manifests were made from.
-    """
+    Raises CloudError when no datastore is bound or the source changed since compiling (the tasks
+    would then run other code than the manifests were made from)."""
     from flowc.datastore import layout
-    from flowc.datastore.package import build_code_package
+    from flowc.datastore.package import build_code_package, publish
     from flowc.datastore.store import FlowDatastore
 
-    annotations = manifest["metadata"]["annotations"]
-    want, datastore = annotations[f"{ANNOTATION}/code-package"], annotations[f"{ANNOTATION}/datastore"]
+    datastore = datastore_of(docs)
+    want = docs[0]["metadata"]["annotations"][CODE_PACKAGE]
+    if datastore is None:
+        raise CloudError(
+            "deploying needs a datastore: pass --datastore s3://bucket/prefix, set FLOWC_DATASTORE, or put "
+            "datastore = ... in flowc.toml",
+            USAGE,
+        )
+    if dry_run:
+        return f"upload code package {want} to {datastore} (unless it is there)"
     package = build_code_package(flow, flow.file)
     if package.id != want:
-        raise DeployError(f"the code package is {package.id}, the manifests expect {want}: compile again")
+        raise CloudError(f"the code package is {package.id}, the manifests expect {want}: compile again")
     store = FlowDatastore.open(datastore, flow.name)
-    written = store.put_code(package.id, package.data)
-    return store.storage.url(layout.code_key(flow.name, package.id)), written
+    where = store.storage.url(layout.code_key(flow.name, package.id))
+    return f"uploaded code package {where}" if publish(store, package) else f"code package {where} is there already"
 
 
-def plan(docs: Sequence[dict[str, Any]]) -> list[str]:
-    annotations = docs[0]["metadata"]["annotations"]
-    code, datastore = annotations[f"{ANNOTATION}/code-package"], annotations[f"{ANNOTATION}/datastore"]
-    lines = [f"upload code package {code} to {datastore} (unless it is there)"]
+def _owner_problem(live: dict[str, Any], doc: dict[str, Any]) -> str | None:
+    owner = live.get("metadata", {}).get("annotations", {}).get(DEPLOYMENT)
+    mine = doc["metadata"]["annotations"][DEPLOYMENT]
+    if owner is not None and owner != mine:
+        return f"{doc['kind']} {doc['metadata']['name']} belongs to {owner}, not {mine}; give this one another --name"
+    return None
+
+
+def _comparable(doc: dict[str, Any]) -> dict[str, Any]:
+    meta = doc.get("metadata", {})
+    return {
+        "metadata": {k: meta.get(k) for k in ("name", "annotations", "labels") if meta.get(k) is not None},
+        "spec": doc.get("spec"),
+    }
+
+
+def _diff(live: dict[str, Any], doc: dict[str, Any]) -> str:
+    old = dump(_comparable(live)).splitlines(keepends=True)
+    new = dump(_comparable(doc)).splitlines(keepends=True)
+    name = f"{doc['kind']} {doc['metadata']['name']}"
+    return "".join(difflib.unified_diff(old, new, f"deployed {name}", f"compiled {name}"))
+
+
+def apply(flow: Flow, docs: Sequence[dict[str, Any]], cluster: Cluster, out: IO[str], dry_run: bool = False) -> None:
+    """Create or replace each manifest (the WorkflowTemplate first: the CronWorkflow refers to it)."""
+    print(upload_code(flow, docs, dry_run), file=out)
+    verb = "would " if dry_run else ""
+    for doc in docs:
+        ns = doc["metadata"].get("namespace")
+        kind, name = doc["kind"], doc["metadata"]["name"]
+        live = cluster.get(kind, name, ns)
+        where = f"in namespace {cluster.namespace_of(ns)}"
+        if live is None:
+            if not dry_run:
+                cluster.create(doc, ns)
+            print(f"{verb}{'create' if dry_run else 'created'} {kind} {name} {where}", file=out)
+            continue
+        problem = _owner_problem(live, doc)
+        if problem:
+            raise CloudError(problem, USAGE)
+        diff = _diff(live, doc)
+        if not diff:
+            print(f"{kind} {name} {where} is up to date", file=out)
+            continue
+        if dry_run:
+            print(f"would replace {kind} {name} {where}:", file=out)
+            out.write(diff)
+            continue
+        replacement = copy.deepcopy(doc)
+        replacement["metadata"]["resourceVersion"] = live["metadata"]["resourceVersion"]
+        cluster.replace(replacement, ns)
+        print(f"replaced {kind} {name} {where}", file=out)
+    _drop_stale_cron(docs, cluster, out, dry_run)
+
+
+def _drop_stale_cron(docs: Sequence[dict[str, Any]], cluster: Cluster, out: IO[str], dry_run: bool) -> None:
+    """A flow that lost its @schedule: delete the CronWorkflow an earlier deploy made for it."""
+    if any(d["kind"] == "CronWorkflow" for d in docs):
+        return
+    template = docs[0]
+    ns = template["metadata"].get("namespace")
+    mine = template["metadata"]["annotations"][DEPLOYMENT]
+    for cron in cluster.list("CronWorkflow", ns):
+        meta = cron.get("metadata", {})
+        ref = cron.get("spec", {}).get("workflowSpec", {}).get("workflowTemplateRef", {}).get("name")
+        if ref == template["metadata"]["name"] and meta.get("annotations", {}).get(DEPLOYMENT) == mine:
+            if not dry_run:
+                cluster.delete("CronWorkflow", meta["name"], ns)
+            verb = "would delete" if dry_run else "deleted"
+            print(f"{verb} CronWorkflow {meta['name']} (the flow has no @schedule any more)", file=out)
+
+
+def offline_plan(docs: Sequence[dict[str, Any]], why: str) -> list[str]:
+    code = docs[0]["metadata"]["annotations"][CODE_PACKAGE]
+    datastore = datastore_of(docs)
+    lines = [f"offline plan ({why}): what exists on the cluster is not known"]
+    if datastore is None:
+        lines.append("no datastore is bound: deploying needs --datastore s3://bucket/prefix (or FLOWC_DATASTORE)")
+    else:
+        lines.append(f"upload code package {code} to {datastore} (unless it is there)")
     for d in docs:
-        where = d["metadata"].get("namespace") or "the current namespace"
+        where = d["metadata"].get("namespace") or "the kubeconfig's namespace"
         lines.append(f"create or replace {d['kind']} {d['metadata']['name']} in {where}")
     return lines
 
 
-def apply(flow: Flow, docs: Sequence[dict[str, Any]], cluster: Cluster, out: IO[str]) -> None:
-    where, written = upload_code(flow, docs[0])
-    print(f"{'uploaded' if written else 'already there:'} code package {where}", file=out)
-    # The template first: the CronWorkflow refers to it.
-    for doc in docs:
-        ns = doc["metadata"].get("namespace")
-        kind, name = doc["kind"], doc["metadata"]["name"]
-        version = cluster.resource_version(kind, name, ns)
-        if version is None:
-            cluster.create(doc, ns)
-            print(f"created {kind} {name}", file=out)
-        else:
-            live = copy.deepcopy(doc)
-            live["metadata"]["resourceVersion"] = version
-            cluster.replace(live, ns)
-            print(f"replaced {kind} {name}", file=out)
-
-
-def deploy(flow: Flow, result: TargetResult, args: argparse.Namespace, out: IO[str]) -> int:
+def deploy(flow: Flow, result: TargetResult, options: Mapping[str, Any], out: IO[str]) -> int:
     docs = load_manifests(result)
-    if getattr(args, "dry_run", False):
-        for line in plan(docs):
-            print(f"# would {line}", file=out)
+    dry_run = bool(options.get("dry_run"))
+    why = offline_reason(options) if dry_run else None
+    if why is None:
+        cluster = Cluster.connect(options)
+        try:
+            apply(flow, docs, cluster, out, dry_run)
+        except CloudError as exc:
+            if not (dry_run and str(exc).startswith("cannot reach")):
+                raise
+            why = str(exc)
+    if why is not None:
+        for line in offline_plan(docs, why):
+            print(f"# would {line}" if not line.startswith("offline") else f"# {line}", file=out)
         print("---\n".join(dump(d) for d in docs), end="", file=out)
-        return 0
-    try:
-        apply(flow, docs, connect(args), out)
-    except DeployError as exc:
-        print(f"flowc deploy: {exc}", file=out)
-        return 1
+    if dry_run:
+        print("dry run: nothing changed", file=out)
     return 0

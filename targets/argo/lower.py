@@ -26,7 +26,7 @@ from flowc.ir import Flow, Parameter, ParamType, Resources, RetryPolicy, Step, T
 
 from . import names
 from .dags import FOREACH_COUNT, SWITCH_CASE, Dags, Frame, Unit, frame_of
-from .settings import Settings
+from .settings import DATASTORE_PARAMETER, Settings
 
 API_VERSION = "argoproj.io/v1alpha1"
 ENTRYPOINT = "main"
@@ -121,10 +121,11 @@ class Lowered:
 
 
 class Lowering:
-    def __init__(self, flow: Flow, settings: Settings, code_id: str) -> None:
+    def __init__(self, flow: Flow, settings: Settings, code_id: str, branch: str | None = None) -> None:
         self.flow = flow
         self.settings = settings
         self.code_id = code_id
+        self.branch = branch
         self.steps = flow.step_map
         self.diagnostics: list[Diagnostic] = []
         self.dags = Dags(flow)
@@ -165,7 +166,7 @@ class Lowering:
         )
 
     def _container_template(self, shape: Shape) -> dict[str, Any]:
-        from flowc.runner.command import step_command
+        from flowc.runner.command import Expr, step_command
 
         name = self.templates[shape.role(self.settings.image)]
         params: list[tuple[str, str]] = []
@@ -176,12 +177,14 @@ class Lowering:
             code=self.code_id,
             step="{{inputs.parameters.step}}",
             run_id=RUN_ID,
-            datastore=self.settings.datastore,
+            # The workflow parameter holds the datastore already encoded (see `_workflow_arguments`).
+            datastore=Expr(f"{{{{workflow.parameters.{DATASTORE_PARAMETER}}}}}"),
             index="{{inputs.parameters.index}}" if shape.in_foreach else "",
             # `{{retries}}` exists only in a template with a retryStrategy.
             attempt="{{retries}}" if shape.retry else "0",
             params=params,
             output_values=OUTPUT_DIR if shape.output else None,
+            branch=self.branch,
             executable=self.settings.executable,
         )
         self.commands[name] = command
@@ -326,8 +329,20 @@ class Lowering:
     # -- the manifests ---------------------------------------------------------------------------
 
     def _workflow_arguments(self) -> list[dict[str, str]]:
-        out = []
+        from flowc.runner.command import encode_value
+
+        # The datastore first: bound at compile or deploy time, or given at each submission.
+        datastore: dict[str, str] = {
+            "name": DATASTORE_PARAMETER,
+            "description": "flowc: the datastore every task uses, percent-encoded (s3://bucket/prefix as is)",
+        }
+        if self.settings.datastore:
+            datastore["value"] = encode_value(self.settings.datastore)
+        out = [datastore]
         for p in self.flow.parameters:
+            if p.name == DATASTORE_PARAMETER:
+                self._problem(None, f"parameter name {p.name!r} is the one flowc keeps for the datastore", "rename it")
+                continue
             if not SAFE_PARAM_NAME.match(p.name):
                 self._problem(
                     None,
@@ -357,7 +372,7 @@ class Lowering:
         return out
 
     def template_name(self) -> str:
-        return names.label(self.settings.name or self.flow.name, names.WORKFLOW_TEMPLATE_MAX)
+        return self.settings.template_name(self.flow)
 
     def workflow_template(self) -> dict[str, Any]:
         templates: list[dict[str, Any]] = [{"name": self.templates[ENTRYPOINT], "dag": self._dag(())}]
@@ -381,10 +396,12 @@ class Lowering:
         annotations = {
             f"{ANNOTATION}/flow": self.flow.name,
             f"{ANNOTATION}/code-package": self.code_id,
-            f"{ANNOTATION}/datastore": self.settings.datastore,
+            # Who this object belongs to: deploy never replaces one that records another deployment.
+            f"{ANNOTATION}/deployment": self.settings.deployment(self.flow),
         }
         if self.flow.project:
             annotations[f"{ANNOTATION}/project"] = self.flow.project
+            annotations[f"{ANNOTATION}/branch"] = str(self.branch)
         if self.flow.description:
             annotations["workflows.argoproj.io/description"] = self.flow.description
         renamed: dict[str, str] = {}
@@ -414,7 +431,7 @@ class Lowering:
             spec["schedule"] = schedule.cron
         if schedule.timezone:
             spec["timezone"] = schedule.timezone
-        name = names.label(self.settings.name or self.flow.name, names.CRON_WORKFLOW_MAX)
+        name = self.settings.cron_name(self.flow)
         return {"apiVersion": API_VERSION, "kind": "CronWorkflow", "metadata": self._metadata(name), "spec": spec}
 
     def _loop_depth(self) -> None:

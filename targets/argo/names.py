@@ -22,6 +22,9 @@ HASH_LENGTH = 6
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 _NOT_LABEL = re.compile(r"[^a-z0-9]+")
 _LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+# Characters whose loss the readable form can afford: case and separators. Anything else (`Ä`, `ö`,
+# `@`) vanishes from it, so such a name always ends in a hash (`ÄFlow` and `ÖFlow` stay apart).
+_PLAIN = re.compile(r"^[A-Za-z0-9_./-]*$")
 
 
 # Words Argo's expression language (expr) reads as something other than a task name in `depends`
@@ -59,7 +62,7 @@ def label(text: str, limit: int = LABEL_MAX, force_hash: bool = False) -> str:
     followed by a hash of `text` itself, so distinct inputs stay distinct.
     """
     base = readable(text)
-    if base and len(base) <= limit and not force_hash:
+    if base and len(base) <= limit and not force_hash and _PLAIN.match(text):
         return base
     digest = short_hash(text)
     prefix = base[: limit - HASH_LENGTH - 1].rstrip("-")

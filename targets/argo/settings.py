@@ -6,10 +6,18 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from flowc import bindings, project_names
+from flowc.ir import Flow
+from flowc.runner import bootstrap
 from flowc.target_api import TargetOption
 
+from . import names
+
 ARGO_VERSIONS = ("3.5", "3.6", "3.7", "4")
-DEFAULT_IMAGE = "flowc:latest"
+DEFAULT_IMAGE = bindings.DEFAULT_IMAGE
+# The workflow parameter that holds the datastore (percent-encoded, flowc.runner.command): its value
+# is what deploy bound, and a submission may give another (`argo submit ... -p flowc-datastore=...`).
+DATASTORE_PARAMETER = "flowc-datastore"
 
 OPTIONS: tuple[TargetOption, ...] = (
     TargetOption(
@@ -21,20 +29,19 @@ OPTIONS: tuple[TargetOption, ...] = (
     ),
     TargetOption(
         "datastore",
-        "the datastore root every task uses, s3://bucket/prefix (a local path only works when every "
-        "pod mounts it at that path)",
-        required=True,
-        placeholder="s3://flowc-check/datastore",
+        "where tasks keep artifacts and code packages, s3://bucket/prefix (or a folder every pod mounts at "
+        f"that path); the default of the workflow parameter {DATASTORE_PARAMETER} (none: given at submission)",
+        environment=True,
     ),
+    bindings.image_option("steps"),
     TargetOption(
-        "image",
-        f"the container image of steps without @image; it must have flowc and the flow's dependencies "
-        f"(default {DEFAULT_IMAGE})",
-        default=DEFAULT_IMAGE,
+        "namespace",
+        "the Kubernetes namespace written into the manifests (default: none, the current one)",
+        environment=True,
     ),
-    TargetOption("namespace", "the Kubernetes namespace written into the manifests (default: none)"),
-    TargetOption("service-account", "the service account the workflow's pods run as (default: none)"),
-    TargetOption("name", "the WorkflowTemplate's name (default: from the flow's name)"),
+    TargetOption("service-account", "the service account the workflow's pods run as (default: none)", environment=True),
+    TargetOption("name", "the WorkflowTemplate's name (default: from the flow's name, with its @project branch)"),
+    *bindings.PROJECT_OPTIONS,
 )
 
 
@@ -46,8 +53,11 @@ class Settings:
     namespace: str | None = None
     service_account: str | None = None
     name: str | None = None
+    branch: str | None = None
+    production: bool = False
     # Not a command-line option: tests run the emitted commands with this interpreter's flowc.
-    executable: tuple[str, ...] = ("flowc",)
+    # Default: the bootstrap, so tasks run on a stock Python image.
+    executable: tuple[str, ...] = bootstrap.command()
 
     @property
     def cron_uses_schedules(self) -> bool:
@@ -65,14 +75,34 @@ class Settings:
             namespace=get("namespace") or None,
             service_account=get("service_account") or None,
             name=get("name") or None,
-            executable=tuple(get("executable") or ("flowc",)),
+            branch=get("branch") or None,
+            production=bool(get("production")),
+            executable=tuple(get("executable") or bootstrap.command()),
         )
         problems: list[str] = []
         if s.argo_version not in ARGO_VERSIONS:
             problems.append(f"--argo-version must be one of {', '.join(ARGO_VERSIONS)}, not {s.argo_version!r}")
-        if not s.datastore:
-            problems.append(
-                "the Argo target needs a datastore that every pod reaches: pass --datastore "
-                "s3://bucket/prefix (or set `datastore` under [tool.flowc.argo] in pyproject.toml)"
-            )
+        checks = [
+            bindings.datastore_problem(s.datastore, local_ok=True) if s.datastore else None,
+            bindings.image_problem(s.image),
+            bindings.dns_label_problem("--namespace", s.namespace) if s.namespace else None,
+            bindings.dns_subdomain_problem("--service-account", s.service_account) if s.service_account else None,
+        ]
+        problems += [p for p in checks if p]
         return s, problems
+
+    def branch_of(self, flow: Flow) -> str | None:
+        """The @project branch tasks run on, None for a flow without @project. Raises ProjectError."""
+        if not flow.project:
+            return None
+        return project_names.branch_name(self.branch, self.production)
+
+    def deployment(self, flow: Flow) -> str:
+        """The full deployed name, `project.branch.Flow` or the flow's. Raises ProjectError."""
+        return project_names.deployed_name(flow.name, flow.project, self.branch_of(flow))
+
+    def template_name(self, flow: Flow) -> str:
+        return names.label(self.name or self.deployment(flow), names.WORKFLOW_TEMPLATE_MAX)
+
+    def cron_name(self, flow: Flow) -> str:
+        return names.label(self.name or self.deployment(flow), names.CRON_WORKFLOW_MAX)

@@ -1,11 +1,15 @@
 """The AWS Step Functions target: a flow becomes an ASL state machine (and an EventBridge schedule).
 
-Files written (NAME is the state machine's name, the flow's by default):
+Files written (NAME is the state machine's name: the flow's, or `project.branch.Flow` with @project):
 
     NAME.asl.json        the state machine definition
     NAME.schedule.json   for a flow with @schedule: the EventBridge Scheduler schedule, minus the ARNs
                          that only exist once deployed
     NAME.deploy.json     what `flowc deploy` needs besides: code package id and key, datastore, mode
+    NAME.iam.json        the IAM policies the state machine, the tasks and the scheduler need (`iam`)
+
+Compiled without a datastore (or, in worker mode, a queue), the state machine's first state stops
+every execution with a message saying to deploy it with one (`flowc deploy` binds them).
 
 The lowering lives in `lower`, cron translation in `cron`, the limits in `limits`; deploying and
 triggering in `deploy` and `trigger` (boto3), never here: compiling makes no network call.
@@ -18,11 +22,12 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from flowc import project_names
 from flowc.diagnostics import Diagnostic, Severity
 from flowc.ir import Flow
 from flowc.target_api import OutputFile, TargetOption, TargetResult
 
-from . import limits, names
+from . import iam, limits
 from .cron import to_aws
 from .lower import Lowering, step_command_for
 from .settings import OPTIONS, Settings
@@ -41,9 +46,16 @@ class StepFunctionsTarget:
     description = "AWS Step Functions state machine (ASL), tasks on AWS Batch or on `flowc worker`s via SQS"
     deploy_module = "flowc.targets.step_functions.deploy"
     trigger_module = "flowc.targets.step_functions.trigger"
+    status_module = "flowc.targets.step_functions.status"
+    delete_module = "flowc.targets.step_functions.delete"
 
     def options(self) -> Sequence[TargetOption]:
         return OPTIONS
+
+    def deploy_options(self) -> Sequence[TargetOption]:
+        from .aws import DEPLOY_OPTIONS
+
+        return DEPLOY_OPTIONS
 
     def compile(self, flow: Flow, options: Mapping[str, Any]) -> TargetResult:
         settings, problems = Settings.from_options(options)
@@ -59,6 +71,12 @@ class StepFunctionsTarget:
                     hint="flatten the innermost loops into one",
                 )
             )
+        branch, machine = None, ""
+        try:
+            branch = settings.branch_of(flow)
+            machine = settings.machine_name(flow)
+        except project_names.ProjectError as exc:
+            diags.append(Diagnostic("FC501", str(exc), flow.file, flow.span, hint="e.g. --branch staging"))
         if diags:
             return TargetResult(diagnostics=tuple(diags))
         try:
@@ -71,12 +89,13 @@ class StepFunctionsTarget:
 
         diags.extend(limits.check_flow(flow, settings))
         diags.extend(limits.check_loops(flow, settings))
-        lowering = Lowering(flow, settings, step_command_for(flow, settings, package.id))
+        lowering = Lowering(flow, settings, step_command_for(flow, settings, package.id, branch))
         definition = lowering.definition()
+        if settings.unbound():
+            definition = _stop_when_unbound(definition, settings.unbound(), flow.name)
         diags.extend(limits.check_definition(flow, settings, definition))
         diags.extend(limits.check_commands(flow, lowering.commands))
 
-        machine = names.machine_name(settings.name or flow.name)
         files = [OutputFile(f"{machine}.asl.json", dump(definition))]
         schedule = self._schedule(flow, machine, diags)
         if schedule is not None:
@@ -85,14 +104,17 @@ class StepFunctionsTarget:
 
         bucket, code_key = settings.s3_object(layout.code_key(flow.name, package.id))
         manifest = {
+            "branch": branch,
             "code": {"bucket": bucket, "id": package.id, "key": code_key},
-            "datastore": settings.datastore,
+            "datastore": settings.datastore if settings.datastore_bound else None,
             "flow": flow.name,
             "mode": settings.mode,
-            "queue_url": settings.queue_url if settings.mode == "worker" else None,
+            "project": flow.project,
+            "queue_url": settings.queue_url if settings.mode == "worker" and settings.queue_bound else None,
             "state_machine": machine,
         }
         files.append(OutputFile(f"{machine}.deploy.json", dump(manifest)))
+        files.append(OutputFile(f"{machine}.iam.json", dump(iam.policies(flow, settings, machine))))
         errors = any(d.severity is Severity.ERROR for d in diags)
         return TargetResult(files=() if errors else tuple(files), diagnostics=tuple(diags))
 
@@ -133,6 +155,30 @@ class StepFunctionsTarget:
                 for problem in statelint_problems(Linter.validate(json.loads(f.content))):
                     out.append(Diagnostic("FC502", f"{f.path}: statelint: {problem}", flow.file, flow.span))
         return out
+
+
+UNBOUND_STATE = "flowc.unbound"
+
+
+def _stop_when_unbound(definition: dict[str, Any], missing: list[str], flow: str) -> dict[str, Any]:
+    """The definition with a first state that fails every execution, saying which deploy-time value
+    the state machine was compiled without (a Choice, so the rest stays reachable for validators)."""
+    states = dict(definition["States"])
+    stop = f"{UNBOUND_STATE}.stop"
+    states[UNBOUND_STATE] = {
+        "Type": "Choice",
+        "Comment": "Compiled without a deployment's settings: `flowc deploy` binds them.",
+        "Choices": [{"Variable": "$$.Execution.Id", "IsPresent": True, "Next": stop}],
+        "Default": definition["StartAt"],
+    }
+    states[stop] = {
+        "Type": "Fail",
+        "Error": "flowc.Unbound",
+        "Cause": f"flow {flow} was compiled without {' and '.join(missing)}: deploy it with "
+        f"`flowc deploy --target step-functions {' '.join(m + ' ...' for m in missing)}` (or FLOWC_* variables, "
+        "or a profile in flowc.toml)",
+    }
+    return {**definition, "StartAt": UNBOUND_STATE, "States": states}
 
 
 # statelint 3.1 predates `ItemReader.ReaderConfig.InputType`, which AWS requires to read a JSON

@@ -12,9 +12,10 @@ from typing import Any
 
 from flowc.diagnostics import Diagnostic, Severity
 from flowc.ir import Flow, Transition
+from flowc.runner import bootstrap
 
 from .settings import Settings
-from .values import ALL, ATTEMPT, ERROR_CAUSE, INDEX, ITERATIONS, PARAMS_JSON, RUN_ID
+from .values import ALL, ATTEMPT, BOOT, ERROR_CAUSE, INDEX, ITERATIONS, PARAMS_JSON, RUN_ID
 
 MAX_DEFINITION_BYTES = 1_048_576  # the state machine definition, as sent
 MAX_OVERRIDE_CHARS = 8_192  # AWS Batch: containerOverrides of one SubmitJob
@@ -27,7 +28,14 @@ _STATE_EVENTS = 2
 # The longest a run-time value can become: an execution name is at most 80 characters; an index
 # component is a decimal below a Distributed Map's 100 million items; a retry count is below 100.
 # A loop's iteration is below @loop's largest maximum (one million).
-_WORST_CASE = {RUN_ID: "r" * 80, INDEX: "9" * 9, ATTEMPT: "99", ERROR_CAUSE: "", **{i: "9" * 7 for i in ITERATIONS}}
+_WORST_CASE = {
+    RUN_ID: "r" * 80,
+    INDEX: "9" * 9,
+    ATTEMPT: "99",
+    ERROR_CAUSE: "",
+    BOOT: bootstrap.SOURCE,
+    **{i: "9" * 7 for i in ITERATIONS},
+}
 
 
 def check_flow(flow: Flow, settings: Settings) -> list[Diagnostic]:

@@ -39,6 +39,7 @@ from . import names
 from .settings import Settings
 from .values import (
     ATTEMPT,
+    BOOT,
     ERROR_CAUSE,
     INDEX,
     ITERATIONS,
@@ -133,6 +134,7 @@ class Lowering(StepVisitor[None]):
             "Parameters": {
                 "params.$": "States.JsonMerge($.defaults, $.given, false)",
                 "run_id.$": "$.run_id",
+                **self._carried_constants(),
             },
             "Next": names.state(first),
         }
@@ -148,6 +150,14 @@ class Lowering(StepVisitor[None]):
         if self.flow.description:
             text += f": {self.flow.description.strip().splitlines()[0]}"
         return text
+
+    def _carried_constants(self) -> dict[str, Any]:
+        """Constants every task reads from the state data rather than its own command (the bootstrap)."""
+        return {BOOT.key: self.settings.bootstrap_source} if self.settings.bootstrap_source else {}
+
+    @staticmethod
+    def _carried(constants: dict[str, Any]) -> dict[str, str]:
+        return {f"{key}.$": f"$.{key}" for key in constants}
 
     def _defaults(self) -> dict[str, Any]:
         return {p.name: p.default for p in self.flow.parameters if p.default is not None}
@@ -378,7 +388,7 @@ class Lowering(StepVisitor[None]):
         region.states[names.state(step.name, "map")] = {
             "Type": "Map",
             **reader,
-            "ItemSelector": {"run_id.$": "$.run_id", "index.$": index},
+            "ItemSelector": {"run_id.$": "$.run_id", "index.$": index, **self._carried(self._carried_constants())},
             # The region's States dict is shared: the walk keeps filling it after this call.
             "ItemProcessor": {"ProcessorConfig": processor, **body.as_asl()},
             "MaxConcurrency": self.settings.max_concurrency,
@@ -426,7 +436,7 @@ def _number(x: float) -> str:
     return str(int(x)) if float(x).is_integer() else repr(float(x))
 
 
-def step_command_for(flow: Flow, settings: Settings, code_id: str) -> CommandBuilder:
+def step_command_for(flow: Flow, settings: Settings, code_id: str, branch: str | None = None) -> CommandBuilder:
     """The runner's command for a step, with Step Functions' run-time values as tokens."""
     from flowc.runner.command import step_command
 
@@ -441,7 +451,8 @@ def step_command_for(flow: Flow, settings: Settings, code_id: str) -> CommandBui
             attempt=ATTEMPT.token,
             params_json=PARAMS_JSON.token if step.kind is StepKind.START else None,
             print_output=settings.mode == "worker",
-            executable=settings.executable,
+            branch=branch,
+            executable=settings.task_executable,
         )
         return TaskCommand(argv)
 

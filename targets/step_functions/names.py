@@ -9,10 +9,14 @@ from __future__ import annotations
 import hashlib
 import re
 
+from flowc import project_names
+
 MAX_NAME = 80
 _HASH_LEN = 10
-# State machine names: letters, digits, '-' and '_' (no spaces or other punctuation).
-_MACHINE_UNSAFE = re.compile(r"[^A-Za-z0-9_-]")
+# State machine names: ASCII letters, digits, '-', '_' and '.' (the dots of `project.branch.Flow`).
+# AWS allows more, but names outside this set are not usable with CloudWatch Logs or in an ARN
+# people can type; anything else makes the name end in a hash of the original.
+_MACHINE_UNSAFE = re.compile(r"[^A-Za-z0-9_.-]")
 
 
 def shorten(name: str, limit: int = MAX_NAME) -> str:
@@ -23,7 +27,8 @@ def shorten(name: str, limit: int = MAX_NAME) -> str:
 
 
 def machine_name(name: str) -> str:
-    return shorten(_MACHINE_UNSAFE.sub("-", name))
+    """The state machine (and schedule) name for a deployed name (`flowc.project_names.deployed_name`)."""
+    return project_names.fit(name, _MACHINE_UNSAFE, MAX_NAME)
 
 
 def state(step: str, role: str = "") -> str:

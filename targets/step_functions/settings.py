@@ -6,14 +6,21 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from flowc import bindings, project_names
 from flowc.datastore import layout
-from flowc.ir import Step
+from flowc.ir import Flow, Step
+from flowc.runner import bootstrap
 from flowc.target_api import TargetOption
 
-from .values import RUN_ID
+from . import names
+from .values import BOOT, RUN_ID
 
 MODES = ("batch", "worker")
 FOREACH_MODES = ("auto", "inline", "distributed")
+# What a state machine compiled without a datastore carries in its place: not a valid bucket name, so
+# it can never reach anyone's bucket, and the state machine stops at its first state saying so.
+UNBOUND_DATASTORE = "s3://UNBOUND-DATASTORE"
+UNBOUND_QUEUE = "https://sqs.invalid/UNBOUND-QUEUE"
 
 OPTIONS: tuple[TargetOption, ...] = (
     TargetOption(
@@ -23,15 +30,15 @@ OPTIONS: tuple[TargetOption, ...] = (
         default="batch",
         choices=MODES,
     ),
+    bindings.DATASTORE,
+    TargetOption("batch-job-queue", "AWS Batch job queue (batch mode)", default="flowc", environment=True),
     TargetOption(
-        "datastore",
-        "the S3 datastore root every task uses, s3://bucket/prefix",
-        required=True,
-        placeholder="s3://flowc-check/datastore",
+        "batch-job-definition",
+        "AWS Batch job definition (batch mode); its image needs only Python 3.10+ (tasks bootstrap)",
+        default="flowc",
+        environment=True,
     ),
-    TargetOption("batch-job-queue", "AWS Batch job queue (batch mode)", default="flowc"),
-    TargetOption("batch-job-definition", "AWS Batch job definition (batch mode)", default="flowc"),
-    TargetOption("queue-url", "SQS queue URL that `flowc worker` polls (worker mode)"),
+    TargetOption("queue-url", "SQS queue URL that `flowc worker` polls (worker mode)", environment=True),
     TargetOption(
         "foreach",
         "how a foreach fans out: 'distributed' (Distributed Map reading the runner's items file; any "
@@ -48,7 +55,8 @@ OPTIONS: tuple[TargetOption, ...] = (
         default=600,
         type=int,
     ),
-    TargetOption("name", "the state machine's name (default: the flow's name)"),
+    TargetOption("name", "the state machine's name (default: the flow's name, with its @project branch)"),
+    *bindings.PROJECT_OPTIONS,
 )
 
 
@@ -63,7 +71,11 @@ class Settings:
     max_concurrency: int = 0
     heartbeat_seconds: int = 600
     name: str | None = None
-    executable: tuple[str, ...] = ("flowc",)
+    branch: str | None = None
+    production: bool = False
+    # The task's command prefix; None: the bootstrap (batch mode) or the worker's flowc (worker mode).
+    # Not a command-line option: tests run the emitted commands with this interpreter's flowc.
+    executable: tuple[str, ...] | None = None
 
     @classmethod
     def from_options(cls, options: Mapping[str, Any]) -> tuple[Settings, list[str]]:
@@ -71,29 +83,83 @@ class Settings:
         problems: list[str] = []
         get = options.get
         heartbeat = get("heartbeat_seconds")
+        executable = get("executable")
         s = cls(
             mode=str(get("mode") or "batch"),
-            datastore=str(get("datastore") or ""),
+            datastore=str(get("datastore") or UNBOUND_DATASTORE),
             job_queue=str(get("batch_job_queue") or "flowc"),
             job_definition=str(get("batch_job_definition") or "flowc"),
-            queue_url=str(get("queue_url") or ""),
+            queue_url=str(get("queue_url") or UNBOUND_QUEUE),
             foreach=str(get("foreach") or "auto"),
             max_concurrency=int(get("max_concurrency") or 0),
             heartbeat_seconds=600 if heartbeat is None else int(heartbeat),
             name=get("name") or None,
-            executable=tuple(get("executable") or ("flowc",)),
+            branch=get("branch") or None,
+            production=bool(get("production")),
+            executable=tuple(executable) if executable else None,
         )
         if s.mode not in MODES:
             problems.append(f"unknown mode {s.mode!r}; choose one of {', '.join(MODES)}")
         if s.foreach not in FOREACH_MODES:
             problems.append(f"unknown foreach mode {s.foreach!r}; choose one of {', '.join(FOREACH_MODES)}")
-        if not s.datastore.startswith("s3://") or not s.datastore[5:].split("/", 1)[0]:
-            problems.append("tasks on Step Functions share an S3 datastore: pass --datastore s3://bucket/prefix")
-        if s.mode == "worker" and not s.queue_url:
-            problems.append("worker mode needs the SQS queue the workers poll: pass --queue-url URL")
+        if s.datastore_bound:
+            problem = bindings.datastore_problem(s.datastore)
+            if problem:
+                problems.append(f"tasks on Step Functions share an S3 datastore: {problem}")
+        if s.mode == "batch":
+            for what, value in (("--batch-job-queue", s.job_queue), ("--batch-job-definition", s.job_definition)):
+                problem = bindings.aws_name_problem(what, value)
+                if problem:
+                    problems.append(problem)
+        if s.mode == "worker" and s.queue_bound:
+            problem = bindings.url_problem("--queue-url", s.queue_url)
+            if problem:
+                problems.append(problem)
         if s.max_concurrency < 0 or s.heartbeat_seconds < 0:
             problems.append("--max-concurrency and --heartbeat-seconds cannot be negative")
         return s, problems
+
+    @property
+    def datastore_bound(self) -> bool:
+        return self.datastore != UNBOUND_DATASTORE
+
+    @property
+    def queue_bound(self) -> bool:
+        return self.queue_url != UNBOUND_QUEUE
+
+    def unbound(self) -> list[str]:
+        """The options a deployable state machine still needs, as flags."""
+        missing = [] if self.datastore_bound else ["--datastore"]
+        if self.mode == "worker" and not self.queue_bound:
+            missing.append("--queue-url")
+        return missing
+
+    @property
+    def task_executable(self) -> tuple[str, ...]:
+        if self.executable is not None:
+            return self.executable
+        # A Batch job runs on a stock Python image and bootstraps (the program comes from the state
+        # data, `$.boot`); a worker runs its own flowc.
+        if self.mode == "batch":
+            return (bootstrap.PYTHON, "-c", BOOT.token)
+        return ("flowc",)
+
+    @property
+    def bootstrap_source(self) -> str | None:
+        """The bootstrap program the state data carries, when tasks bootstrap."""
+        return bootstrap.SOURCE if self.executable is None and self.mode == "batch" else None
+
+    def branch_of(self, flow: Flow) -> str | None:
+        """The @project branch tasks run on, None for a flow without @project. Raises ProjectError."""
+        if not flow.project:
+            return None
+        return project_names.branch_name(self.branch, self.production)
+
+    def machine_name(self, flow: Flow) -> str:
+        """The state machine's name: --name, else the deployed name (`project.branch.Flow`), made safe.
+        Raises ProjectError for a bad --branch."""
+        deployed = project_names.deployed_name(flow.name, flow.project, self.branch_of(flow))
+        return names.machine_name(self.name or deployed)
 
     # -- the datastore, as the state machine addresses it -----------------------------------------
 

@@ -43,7 +43,10 @@ MAX_LOOP_DEPTH = 16
 LOOP_FIELDS = tuple(f"$.flowc_loop{d}" for d in range(MAX_LOOP_DEPTH))  # {"n": iteration}
 # As text: the runner's argv takes strings only.
 ITERATIONS = tuple(Dynamic(f"iteration{d}", f"States.Format('{{}}', {f}.n)") for d, f in enumerate(LOOP_FIELDS))
-ALL = (RUN_ID, INDEX, ATTEMPT, PARAMS_JSON, ERROR_CAUSE, *ITERATIONS)
+# The task bootstrap program (flowc.runner.bootstrap.SOURCE), written once into the state data
+# (`flowc.parameters`) instead of into every task's command: a 1,000-step flow stays under 1 MB.
+BOOT = Dynamic("boot", "$.boot")
+ALL = (RUN_ID, INDEX, ATTEMPT, PARAMS_JSON, ERROR_CAUSE, BOOT, *ITERATIONS)
 _BY_TOKEN = {d.token: d for d in ALL}
 _TOKEN_RE = re.compile("(" + "|".join(re.escape(d.token) for d in ALL) + ")")
 

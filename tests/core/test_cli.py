@@ -217,10 +217,55 @@ def test_target_options_come_from_pyproject_and_flags_win(tmp_path: Path) -> Non
     assert load_config(flow) == {"fake": {"data-store": "s3://other"}}
 
 
-def test_missing_required_target_option_is_a_usage_error_naming_both_ways(capsys) -> None:
-    code, _, err = run(capsys, "compile", str(SHAPES / "linear.py"), "-t", "argo", "--stdout")
-    assert code == 2
-    assert "needs --datastore" in err and "[tool.flowc.argo]" in err
+@pytest.mark.parametrize("target", ["step-functions", "argo", "airflow"])
+def test_compile_needs_only_the_flow_on_every_target(capsys, target: str) -> None:
+    code, out, err = run(capsys, "compile", str(EXAMPLES / "hyperparam_sweep.py"), "-t", target, "--stdout")
+    assert code == 0, err
+    assert out
+
+
+def test_compile_help_lists_every_option_of_every_target(capsys) -> None:
+    with pytest.raises(SystemExit):
+        main(["compile", "--help"])
+    out = capsys.readouterr().out
+    for flag in (
+        "--target step-functions",
+        "--batch-job-queue",
+        "--argo-version",
+        "--target airflow",
+        "--mode {kubernetes,local}",
+    ):
+        assert flag in out
+    assert "env FLOWC_DATASTORE" in out and "--profile" in out
+
+
+def test_values_come_from_flags_then_environment_then_profile_then_file(tmp_path: Path, monkeypatch) -> None:
+    from flowc import config
+    from flowc.target_api import TargetOption
+
+    (tmp_path / "flowc.toml").write_text(
+        'datastore = "s3://base/x"\nimage = "base:1"\n[argo]\nimage = "argo:1"\n'
+        '[profiles.prod]\ndatastore = "s3://prod/x"\n[profiles.prod.argo]\nnamespace = "ml-prod"\n'
+    )
+    options = [
+        TargetOption("datastore", "", environment=True),
+        TargetOption("image", "", default="python:3.12-slim", environment=True),
+        TargetOption("namespace", "", environment=True),
+        TargetOption("mode", "", default="a"),
+    ]
+    cfg = config.find_config(tmp_path / "flow.py")
+    got = config.resolve(options, "argo", {}, cfg, environ={})
+    assert got.values == {"datastore": "s3://base/x", "image": "argo:1", "namespace": None, "mode": "a"}
+    got = config.resolve(options, "argo", {}, cfg, profile="prod", environ={"FLOWC_IMAGE": "env:1"})
+    assert got.values == {"datastore": "s3://prod/x", "image": "env:1", "namespace": "ml-prod", "mode": "a"}
+    assert got.source("image") == "FLOWC_IMAGE" and got.source("namespace").startswith("profile prod [argo]")
+    got = config.resolve(
+        options, "argo", {"image": "flag:1"}, cfg, environ={"FLOWC_PROFILE": "prod", "FLOWC_MODE": "b"}
+    )
+    assert got.values["image"] == "flag:1" and got.values["datastore"] == "s3://prod/x"
+    assert got.values["mode"] == "a"  # only environment facts come from FLOWC_* variables
+    with pytest.raises(config.ConfigError, match=r"no profile 'qa'.*profiles: prod"):
+        config.resolve(options, "argo", {}, cfg, profile="qa", environ={})
 
 
 def test_check_with_a_target_needs_no_deployment_settings(capsys) -> None:

@@ -86,3 +86,23 @@ def test_extract_refuses_members_outside_the_target(tmp_path):
     with pytest.raises(ValueError, match="not a plain file inside it"):
         extract(raw.getvalue(), tmp_path / "out")
     assert not (tmp_path / "evil.py").exists()
+
+
+def test_a_deployable_package_carries_flowcs_runner(project):
+    from flowc.datastore.package import RUNTIME_DIR
+
+    package = build_code_package(flow_of(project), project)
+    with tarfile.open(fileobj=io.BytesIO(package.deployable)) as tar:
+        names = tar.getnames()
+    assert {"flow.json", "code/flow.py", "runtime/flowc/__init__.py", "runtime/flowc/runner/task.py"} <= set(names)
+    # The compiler's parts stay out: a task never imports them.
+    assert not any(n.startswith((f"{RUNTIME_DIR}flowc/analyzer/", f"{RUNTIME_DIR}flowc/targets/")) for n in names)
+    assert not any(n.startswith(RUNTIME_DIR) for n in package.files)
+
+
+def test_the_id_names_flowcs_release(project, monkeypatch):
+    from flowc.datastore import package as package_mod
+
+    first = build_code_package(flow_of(project), project).id
+    monkeypatch.setattr(package_mod, "runtime_version", lambda: "99.0")
+    assert build_code_package(flow_of(project), project).id != first

@@ -55,3 +55,18 @@ def test_a_task_command_stays_under_a_kilobyte():
         print_output=True,
     )
     assert len(" ".join(argv).encode()) < 1024
+
+
+def test_the_datastore_travels_percent_encoded_and_decodes_exactly():
+    from flowc.runner.command import Expr, decode_value, encode_value
+
+    hostile = "s3://b/{{workflow.name}} {{=1+1}} $(HOME) $$x {% x %} 'q' \"d\" 100% ünï\\"
+    argv = step_command(flow="F", code="c", step="start", run_id="r", datastore=hostile)
+    carried = argv[argv.index("--datastore") + 1]
+    assert not set(carried) & set("{}$()'\" \\")
+    assert parse(argv).datastore == hostile
+    assert encode_value("s3://bucket/some/prefix") == "s3://bucket/some/prefix"
+    assert decode_value("s3://bucket/prefix") == "s3://bucket/prefix"
+    # An engine expression that yields an encoded value is placed as written.
+    argv = step_command(flow="F", code="c", step="s", run_id="r", datastore=Expr("{{workflow.parameters.d}}"))
+    assert argv[argv.index("--datastore") + 1] == "{{workflow.parameters.d}}"

@@ -29,7 +29,7 @@ HARNESS = Path(__file__).with_name("harness.py")
 TRICKY_DIR = "ds-{{ run_id }}-{% raw %}$(whoami)"
 # Values Jinja and Kubernetes would both expand, for the pod rendering probe.
 HOSTILE_ENV = "{{ ds }} $(HOME) {% raw %}"
-HOSTILE_STORE = "s3://bucket/{{ run_id }}/$(X)"
+HOSTILE_STORE = "s3://bucket/{{ run_id }}/$(X) $$y"
 HOSTILE_POD_FLOW = f"""
 from flowc import FlowSpec, Parameter, environment, step
 
@@ -181,7 +181,7 @@ def airflow(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
 
     hostile = tmp / "flows" / "hostile_pod.py"
     hostile.write_text(HOSTILE_POD_FLOW)
-    compile_into(hostile, pod_dags, {"mode": "kubernetes", "datastore": HOSTILE_STORE, "image": "img:{1}"})
+    compile_into(hostile, pod_dags, {"mode": "kubernetes", "datastore": HOSTILE_STORE, "image": "img:1"})
 
     job = {
         "dags_folder": str(local_dags),

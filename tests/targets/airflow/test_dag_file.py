@@ -97,8 +97,8 @@ def test_generated_files_are_valid_python_for_every_shape_in_both_modes() -> Non
 
 def test_scheduled_flow_gets_a_timezone_aware_start_date_and_no_catchup() -> None:
     (dag,) = _compile(ROOT / "examples" / "daily_etl.py", POD).files
-    assert dag.path == "sales_DailySalesETL.py"
-    assert "dag_id='sales.DailySalesETL'" in dag.content
+    assert dag.path == "sales.user.ci.DailySalesETL.py"
+    assert "dag_id='sales.user.ci.DailySalesETL'" in dag.content
     assert "schedule='30 6 * * *'" in dag.content
     assert "start_date=pendulum.datetime(2024, 1, 1, tz='Europe/Paris')" in dag.content
     assert "catchup=False" in dag.content

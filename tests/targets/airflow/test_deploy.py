@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -39,7 +40,7 @@ def test_deploy_writes_the_dag_and_the_code_package(tmp_path: Path, capsys) -> N
     flow = analyze(SHAPES / "linear.py").flow
     assert flow is not None
     package = build_code_package(flow, SHAPES / "linear.py")
-    assert FlowDatastore.open(str(store), flow.name).get_code(package.id) == package.data
+    assert FlowDatastore.open(str(store), flow.name).get_code(package.id) == package.deployable
     assert "created" in capsys.readouterr().out
 
 
@@ -72,9 +73,50 @@ def test_update_replaces_the_file_without_leaving_temporary_files(tmp_path: Path
     assert "FlowcStep" in (dags / "LinearFlow.py").read_text()
 
 
-def test_missing_dags_folder_is_an_error(tmp_path: Path, capsys) -> None:
+def test_missing_dags_folder_is_an_error_but_a_dry_run_plans_without_it(tmp_path: Path, capsys) -> None:
     assert _deploy("--dags-folder", str(tmp_path / "nope"), datastore=tmp_path / "store") == 1
-    assert "does not exist" in capsys.readouterr().out
+    err = capsys.readouterr().err
+    assert err.startswith("flowc deploy: the DAGs folder") and "does not exist" in err
+    assert _deploy("--dags-folder", str(tmp_path / "nope"), "--dry-run", datastore=tmp_path / "store") == 0
+    out = capsys.readouterr().out
+    assert f"would create or update {tmp_path / 'nope' / 'LinearFlow.py'}" in out and "dry run: nothing changed" in out
+
+
+def test_the_dags_folder_defaults_to_airflows_own(tmp_path: Path, capsys, monkeypatch) -> None:
+    home = tmp_path / "airflow-home"
+    (home / "my-dags").mkdir(parents=True)
+    (home / "airflow.cfg").write_text("[core]\ndags_folder = {AIRFLOW_HOME}/my-dags\n")
+    monkeypatch.setenv("AIRFLOW_HOME", str(home))
+    monkeypatch.delenv("AIRFLOW__CORE__DAGS_FOLDER", raising=False)
+    assert _deploy(datastore=tmp_path / "store") == 0
+    assert (home / "my-dags" / "LinearFlow.py").is_file()
+    monkeypatch.setenv("AIRFLOW__CORE__DAGS_FOLDER", str(tmp_path / "env-dags"))
+    (tmp_path / "env-dags").mkdir()
+    assert _deploy(datastore=tmp_path / "store") == 0
+    assert (tmp_path / "env-dags" / "LinearFlow.py").is_file()
+
+
+def test_the_dag_file_is_readable_by_others(tmp_path: Path) -> None:
+    import stat
+
+    dags = tmp_path / "dags"
+    dags.mkdir()
+    old = os.umask(0o022)
+    try:
+        assert _deploy("--dags-folder", str(dags), datastore=tmp_path / "store") == 0
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((dags / "LinearFlow.py").stat().st_mode) == 0o644
+
+
+def test_delete_removes_the_dag_file(tmp_path: Path, capsys) -> None:
+    dags = tmp_path / "dags"
+    dags.mkdir()
+    assert _deploy("--dags-folder", str(dags), datastore=tmp_path / "store") == 0
+    argv = ["delete", str(SHAPES / "linear.py"), "-t", "airflow", "--dags-folder", str(dags)]
+    assert main([*argv, "--dry-run"]) == 0 and (dags / "LinearFlow.py").exists()
+    assert main(argv) == 0 and not (dags / "LinearFlow.py").exists()
+    assert "deleted" in capsys.readouterr().out
 
 
 @pytest.fixture

@@ -54,14 +54,25 @@ def test_foreach_join_also_waits_for_the_fanout_so_an_empty_foreach_still_joins(
     assert join.trigger_rule == MEET
 
 
-def test_kubernetes_mode_without_an_image_is_reported_per_step() -> None:
-    messages = _messages(SHAPES / "linear.py", mode="kubernetes", image="")
-    assert any("FC501" in m and "'start' has no container image" in m for m in messages)
+def test_kubernetes_mode_runs_a_stock_python_image_that_bootstraps_by_default() -> None:
+    from flowc.runner import bootstrap
+
+    result = compile_flow(SHAPES / "linear.py", "airflow", {"mode": "kubernetes", "datastore": "s3://bucket/p"})
+    assert result.ok
+    text = result.files[0].content
+    assert "image='python:3.12-slim'" in text and "cmds=['python3']" in text
+    assert repr(bootstrap.SOURCE) in text
 
 
-def test_missing_datastore_is_reported() -> None:
-    messages = _messages(SHAPES / "linear.py", datastore="")
-    assert any("FC501" in m and "datastore" in m for m in messages)
+def test_an_image_engines_would_read_as_a_template_is_reported() -> None:
+    messages = _messages(SHAPES / "linear.py", mode="kubernetes", image="img:{{ ds }}")
+    assert any("FC501" in m and "not a container image reference" in m for m in messages)
+
+
+def test_without_a_datastore_tasks_read_the_airflow_variable() -> None:
+    result = compile_flow(SHAPES / "linear.py", "airflow", {"mode": "local"})
+    assert result.ok, [d.message for d in result.diagnostics]
+    assert "'{{ var.value.flowc_datastore | flowc_arg }}'" in result.files[0].content
 
 
 def test_scheduled_flow_with_a_required_parameter_is_reported(write_flow) -> None:

@@ -1,43 +1,51 @@
 """Shared pieces of the Argo target's tests: compiling flows, and Argo's published schemas.
 
-The schemas and upstream examples live in `<repo>/../shared/argo` (beside the repository in CI and
-for developers, never copied into it); tests that need them skip with the reason when it is absent.
+Argo's published JSON schemas and its example manifests are in `data/` (gzipped; see
+data/README.md for where they come from), so these tests run on a fresh clone.
 """
 
 from __future__ import annotations
 
 import functools
-import os
+import gzip
+import io
+import json
 import sys
+import tarfile
 from pathlib import Path
 from typing import Any
 
-import pytest
 import yaml
 from flowc.targets.argo import ArgoTarget, load_manifests
 
 from flowc.compiler import analyze
 from flowc.ir import Flow
 from flowc.target_api import TargetResult
-from tests.conftest import ROOT
 
-SHARED_ARGO = Path(os.environ.get("FLOWC_SHARED_ARGO") or ROOT.parent / "shared" / "argo")
-SCHEMA_FILES = {"3.5": "schema-v3.5.14.json", "3.7": "schema-v3.7.18.json", "4": "schema-v4.json"}
+DATA = Path(__file__).parent / "data"
+SCHEMA_FILES = {"3.5": "schema-v3.5.14.json.gz", "3.7": "schema-v3.7.18.json.gz", "4": "schema-v4.json.gz"}
+UPSTREAM_EXAMPLES = DATA / "upstream-examples.tar.gz"
 # What the tests run tasks with: this interpreter's flowc, whatever is on PATH.
 EXECUTABLE = (sys.executable, "-m", "flowc")
-
-
-def needs_shared() -> Path:
-    if not (SHARED_ARGO / "schemas").is_dir():
-        pytest.skip(f"Argo's published schemas are not at {SHARED_ARGO} (the shared/ folder beside the repo)")
-    return SHARED_ARGO
 
 
 @functools.cache
 def published_schema(version: str) -> dict[str, Any]:
     from flowc.targets.argo import schema
 
-    return schema.published(needs_shared() / "schemas" / SCHEMA_FILES[version])
+    return schema.strict(json.loads(gzip.decompress((DATA / SCHEMA_FILES[version]).read_bytes())))
+
+
+def upstream_example_files() -> list[tuple[str, str]]:
+    """(file name, text) of every example manifest from Argo's repository, sorted by name."""
+    out = []
+    with tarfile.open(fileobj=io.BytesIO(UPSTREAM_EXAMPLES.read_bytes()), mode="r:gz") as tar:
+        for member in tar.getmembers():
+            if member.isfile() and member.name.endswith(".yaml"):
+                f = tar.extractfile(member)
+                assert f is not None
+                out.append((Path(member.name).name, f.read().decode("utf-8")))
+    return sorted(out)
 
 
 def load_flow(path: Path) -> Flow:
@@ -93,7 +101,7 @@ def run_flow(
     flow = load_flow(path)
     datastore = str(tmp_path / "datastore")
     docs = manifests(flow, datastore=datastore, executable=EXECUTABLE)
-    deploy.upload_code(flow, docs[0])
+    deploy.upload_code(flow, docs, dry_run=False)
     workdir = tmp_path / "pods"
     workdir.mkdir()
     given = {k: v if isinstance(v, str) else json.dumps(v) for k, v in (parameters or {}).items()}

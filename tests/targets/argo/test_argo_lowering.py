@@ -107,7 +107,7 @@ def test_decorators_become_retry_strategy_deadline_resources_env_and_image(write
     assert "{{retries}}" in container["command"]
     plain = template(wt, dag_tasks(wt)["end"]["template"])
     assert "retryStrategy" not in plain and "{{retries}}" not in plain["container"]["command"]
-    assert plain["container"]["image"] == "flowc:latest"
+    assert plain["container"]["image"] == "python:3.12-slim"
 
 
 def test_image_namespace_and_service_account_options_reach_the_manifest() -> None:
@@ -121,6 +121,7 @@ def test_image_namespace_and_service_account_options_reach_the_manifest() -> Non
 def test_parameters_become_workflow_arguments_with_text_defaults() -> None:
     wt = workflow_template(load_flow(SHAPES / "parameters.py"))
     args = {p["name"]: p.get("value") for p in wt["spec"]["arguments"]["parameters"]}
+    assert args.pop("flowc-datastore") == "s3://flowc-test/datastore"
     assert args == {"who": "world", "count": "3", "ratio": "0.5", "loud": "false", "config": '{"k":[1,2]}'}
     start = template(wt, dag_tasks(wt)["start"]["template"])
     assert "who={{workflow.parameters.who}}" in start["container"]["command"]
@@ -192,10 +193,42 @@ def test_unsafe_switch_value_is_reported_not_pasted_into_an_expression() -> None
     assert "cannot be compared safely" in result.diagnostics[0].message
 
 
-def test_missing_datastore_is_reported() -> None:
+def test_without_a_datastore_each_submission_gives_one() -> None:
     result = ArgoTarget().compile(load_flow(SHAPES / "linear.py"), {"datastore": None})
-    assert [d.code for d in result.diagnostics] == ["FC501"]
-    assert "--datastore" in result.diagnostics[0].message
+    assert result.diagnostics == ()
+    wt = yaml.safe_load(result.files[0].content)
+    assert {"name": "flowc-datastore", "description": wt["spec"]["arguments"]["parameters"][0]["description"]} in wt[
+        "spec"
+    ]["arguments"]["parameters"]
+
+
+def test_a_datastore_reaches_the_task_encoded_whatever_it_holds() -> None:
+    from flowc.runner.command import decode_value
+
+    hostile = "s3://bucket/{{workflow.name}} $(HOME) $$x {{=1+1}}"
+    wt = yaml.safe_load(compile_argo(load_flow(SHAPES / "linear.py"), datastore=hostile).files[0].content)
+    (param,) = [p for p in wt["spec"]["arguments"]["parameters"] if p["name"] == "flowc-datastore"]
+    assert not set(param["value"]) & set("{}$()") and decode_value(param["value"]) == hostile
+
+
+def test_images_argo_would_read_as_templates_are_refused(write_flow) -> None:
+    path = write_flow(
+        "from flowc import FlowSpec, image, step\n"
+        "class F(FlowSpec):\n"
+        "    @image('registry.example/img:{{workflow.uid}}')\n"
+        "    @step\n"
+        "    def start(self):\n"
+        "        self.next(self.end)\n"
+        "    @step\n"
+        "    def end(self):\n"
+        "        pass\n"
+    )
+    result = ArgoTarget().compile(load_flow(path), {})
+    assert [d.code for d in result.diagnostics] == ["FC501"] and "not a container image reference" in str(
+        result.diagnostics[0].message
+    )
+    bad = ArgoTarget().compile(load_flow(SHAPES / "linear.py"), {"image": "img:$(TAG)"})
+    assert bad.files == () and "image reference" in bad.diagnostics[0].message
 
 
 @pytest.mark.parametrize("path", sorted(EXAMPLES.glob("*.py")), ids=lambda p: p.name)
@@ -219,7 +252,7 @@ def test_a_thousand_step_flow_stays_well_under_the_object_limit(write_flow) -> N
 def test_an_oversized_manifest_is_reported() -> None:
     target = ArgoTarget()
     target.max_manifest_bytes = 1000
-    result = target.compile(load_flow(SHAPES / "branch.py"), {"datastore": "s3://b/p"})
+    result = target.compile(load_flow(SHAPES / "branch.py"), {"datastore": "s3://bucket/p"})
     assert result.files == ()
     assert "bytes" in result.diagnostics[0].message and result.diagnostics[0].code == "FC501"
 

@@ -156,7 +156,7 @@ def test_a_loop_that_may_outgrow_argo_s_nesting_is_a_warning(write_flow) -> None
     def warnings(text: str) -> list[str]:
         flow = analyze(write_flow(text)).flow
         assert flow is not None
-        opts = {o.dest: o.default for o in ArgoTarget().options()} | {"datastore": "s3://b/p"}
+        opts = {o.dest: o.default for o in ArgoTarget().options()} | {"datastore": "s3://bucket/p"}
         return [d.message for d in ArgoTarget().compile(flow, opts).diagnostics if d.severity.value == "warning"]
 
     assert warnings(source) == []

@@ -128,15 +128,8 @@ def test_dry_run_prints_the_diff_and_changes_nothing(aws: Aws) -> None:
     changed = compile_sf(SHAPES / "foreach.py", datastore=DATASTORE, max_concurrency=7)
     assert changed.output is not None and changed.analysis.flow is not None
     out = io.StringIO()
-
-    class Args:
-        role_arn = ROLE
-        schedule_role_arn = None
-        dry_run = True
-        region = "us-east-1"
-        endpoint_url = aws.url
-
-    assert deploy.deploy(changed.analysis.flow, changed.output, Args(), out) == 0  # type: ignore[arg-type]
+    options = {"role_arn": ROLE, "dry_run": True, "region": "us-east-1", "aws_endpoint_url": aws.url}
+    assert deploy.deploy(changed.analysis.flow, changed.output, options, out) == 0
     text = out.getvalue()
     assert "update state machine ForeachFlow" in text
     assert '+      "MaxConcurrency": 7' in text and "dry run: nothing changed" in text
@@ -148,7 +141,7 @@ def test_dry_run_prints_the_diff_and_changes_nothing(aws: Aws) -> None:
 def test_scheduled_flow_gets_an_eventbridge_schedule_with_its_timezone(aws: Aws) -> None:
     result = compile_sf(EXAMPLES / "daily_etl.py", datastore=DATASTORE)
     _, arn = _deploy(aws, result, schedule_role="arn:aws:iam::123456789012:role/scheduler")
-    schedule = aws.client("scheduler").get_schedule(Name="DailySalesETL")
+    schedule = aws.client("scheduler").get_schedule(Name="sales.user.ci.DailySalesETL")
     assert schedule["ScheduleExpression"] == "cron(30 6 * * ? *)"
     assert schedule["ScheduleExpressionTimezone"] == "Europe/Paris"
     assert schedule["Target"]["Arn"] == arn
@@ -158,10 +151,102 @@ def test_trigger_starts_an_execution_with_typed_parameters_and_prints_its_arn(
     aws: Aws, capsys: pytest.CaptureFixture[str]
 ) -> None:
     _deploy(aws, compile_sf(SHAPES / "parameters.py", datastore=DATASTORE))
-    argv = ["trigger", str(SHAPES / "parameters.py"), "-t", "step-functions", "--endpoint-url", aws.url]
+    argv = ["trigger", str(SHAPES / "parameters.py"), "-t", "step-functions", "--aws-endpoint-url", aws.url]
     status = main([*argv, "--run-name", "triggered", "--param", "count=5", "--param", "who=moto"])
     arn = capsys.readouterr().out.strip()
     assert status == 0 and arn.startswith("arn:aws:states:") and arn.endswith(":triggered")
     execution = aws.client("stepfunctions").describe_execution(executionArn=arn)
     assert json.loads(execution["input"]) == {"count": 5, "who": "moto"}
     assert main([*argv, "--param", "nope=1"]) == 2
+
+
+def _cli(aws: Aws, capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main([argv[0], argv[1], "-t", "step-functions", "--aws-endpoint-url", aws.url, *argv[2:]])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_status_names_the_state_and_the_failed_step(aws: Aws, queue: str, capsys: pytest.CaptureFixture[str]) -> None:
+    path = SHAPES / "failing.py"
+    options = ("--datastore", DATASTORE, "--mode", "worker", "--queue-url", queue, "--name", "StatusFlow")
+    code, _, err = _cli(aws, capsys, "deploy", str(path), *options, "--role-arn", ROLE)
+    assert code == 0, err
+    code, out, _ = _cli(aws, capsys, "status", str(path), *options)
+    assert code == 0 and out == "state machine StatusFlow: no runs yet (flowc trigger starts one)\n"
+    code, out, _ = _cli(aws, capsys, "trigger", str(path), *options, "--run-name", "doomed")
+    arn = out.strip()
+    wait_for_execution(aws.client("stepfunctions"), arn, timeout=120)
+    code, out, _ = _cli(aws, capsys, "status", str(path), *options)
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[0] == "run doomed: FAILED"
+    assert "  failed steps: boom" in lines
+    assert any(line.startswith("  cause: step boom failed: ") for line in lines)
+    assert _cli(aws, capsys, "status", str(path), *options, "--run", "doomed")[1].splitlines()[0] == lines[0]
+
+
+def test_delete_removes_the_state_machine_and_its_schedule(aws: Aws, capsys: pytest.CaptureFixture[str]) -> None:
+    path = EXAMPLES / "daily_etl.py"
+    options = ("--datastore", DATASTORE, "--branch", "gone")
+    deploy_args = ("--role-arn", ROLE, "--schedule-role-arn", "arn:aws:iam::123456789012:role/scheduler")
+    assert _cli(aws, capsys, "deploy", str(path), *options, *deploy_args)[0] == 0
+    name = "sales.test.gone.DailySalesETL"
+    code, out, _ = _cli(aws, capsys, "delete", str(path), *options, "--dry-run")
+    assert code == 0 and f"would delete schedule {name}" in out and "would delete state machine" in out
+    code, out, _ = _cli(aws, capsys, "delete", str(path), *options)
+    assert code == 0 and f"deleted schedule {name}" in out
+    machines = aws.client("stepfunctions").list_state_machines()["stateMachines"]
+    assert name not in [m["name"] for m in machines]
+    code, out, _ = _cli(aws, capsys, "delete", str(path), *options)
+    assert code == 0 and out.startswith("nothing to delete")
+
+
+def test_a_state_machine_of_another_deployment_is_never_replaced(aws: Aws, capsys: pytest.CaptureFixture[str]) -> None:
+    options = ("--datastore", DATASTORE, "--name", "Shared", "--role-arn", ROLE)
+    assert _cli(aws, capsys, "deploy", str(SHAPES / "linear.py"), *options)[0] == 0
+    code, _, err = _cli(aws, capsys, "deploy", str(SHAPES / "branch.py"), *options)
+    assert code == 2
+    assert (
+        err.strip()
+        == "flowc deploy: state machine Shared belongs to LinearFlow, not BranchFlow; give this one another --name"
+    )
+    assert _cli(aws, capsys, "delete", str(SHAPES / "branch.py"), "--name", "Shared")[0] == 2
+
+
+def test_cloud_errors_are_one_line(aws: Aws, capsys: pytest.CaptureFixture[str], monkeypatch) -> None:
+    path = str(SHAPES / "linear.py")
+    code, _, err = _cli(aws, capsys, "deploy", path, "--datastore", "s3://no-such-bucket/x", "--role-arn", ROLE)
+    assert code == 1 and len(err.strip().splitlines()) == 1 and "no S3 bucket" in err and "Traceback" not in err
+    code, _, err = _cli(aws, capsys, "deploy", path, "--datastore", DATASTORE)
+    assert code == 2 and err.startswith("flowc deploy: deploying needs --role-arn")
+    monkeypatch.delenv("AWS_DEFAULT_REGION")
+    monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent")
+    code, _, err = _cli(aws, capsys, "trigger", path)
+    assert code == 2 and err.strip() == (
+        "flowc trigger: no AWS region: pass --region, or set AWS_DEFAULT_REGION (or a region in ~/.aws/config)"
+    )
+
+
+def test_a_dry_run_without_credentials_or_region_plans_offline(capsys, monkeypatch, tmp_path: Path) -> None:
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_DEFAULT_REGION", "AWS_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
+    code = main(
+        ["deploy", str(EXAMPLES / "daily_etl.py"), "-t", "step-functions", "--datastore", DATASTORE, "--dry-run"]
+    )
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "offline plan (no AWS region" in out
+    assert "create or update state machine sales.user.ci.DailySalesETL (arn:aws:states:<region>:<account>:" in out
+    assert "create or update schedule sales.user.ci.DailySalesETL: cron(30 6 * * ? *)" in out
+    assert out.endswith("dry run: nothing changed\n")
+
+
+def test_a_role_that_is_not_an_arn_is_a_usage_error(aws: Aws, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = _cli(
+        aws, capsys, "deploy", str(SHAPES / "linear.py"), "--datastore", DATASTORE, "--role-arn", "flowc"
+    )
+    assert code == 2 and err.strip() == (
+        "flowc deploy: --role-arn 'flowc' is not an IAM role ARN (arn:aws:iam::123456789012:role/name)"
+    )

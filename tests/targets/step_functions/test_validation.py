@@ -13,7 +13,8 @@ from flowc.targets.step_functions import StepFunctionsTarget, statelint_problems
 from .helpers import BATCH, EXAMPLES, ROOT, SHAPES, SWITCH_SHAPES, WORKER, compile_sf
 
 FLOWS = sorted(SHAPES.glob("*.py")) + sorted(EXAMPLES.glob("*.py")) + sorted(SWITCH_SHAPES.glob("*.py"))
-MODES = {"batch": BATCH, "worker": WORKER}
+# "unbound": compiled with no option at all (the first state stops every execution until deployed).
+MODES = {"batch": BATCH, "worker": WORKER, "unbound": {}}
 ASL_VALIDATOR = ROOT / "tools" / "asl-validator" / "node_modules" / ".bin" / "asl-validator"
 
 

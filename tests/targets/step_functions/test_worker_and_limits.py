@@ -50,16 +50,26 @@ def test_worker_answers_with_the_last_line_of_output() -> None:
     assert json.loads(success["output"]) == {"foreach_count": 4}
 
 
-def test_missing_datastore_is_a_diagnostic() -> None:
+def test_compiled_without_a_datastore_the_machine_stops_first_saying_how_to_bind_one() -> None:
     result = compile_sf(SHAPES / "linear.py")
-    assert not result.ok
-    assert [d.code for d in result.diagnostics] == ["FC501"]
-    assert "--datastore s3://" in result.diagnostics[0].message
+    assert result.ok, [d.message for d in result.diagnostics]
+    machine = json.loads(next(f.content for f in result.files if f.path.endswith(".asl.json")))
+    assert machine["StartAt"] == "flowc.unbound"
+    stop = machine["States"]["flowc.unbound.stop"]
+    assert stop["Type"] == "Fail" and "flowc deploy --target step-functions --datastore" in stop["Cause"]
+    manifest = json.loads(next(f.content for f in result.files if f.path.endswith(".deploy.json")))
+    assert manifest["datastore"] is None
 
 
-def test_worker_mode_without_a_queue_is_a_diagnostic() -> None:
+def test_worker_mode_without_a_queue_stops_first_too() -> None:
     result = compile_sf(SHAPES / "linear.py", mode="worker", **BATCH)
-    assert any("--queue-url" in d.message for d in result.diagnostics)
+    machine = json.loads(next(f.content for f in result.files if f.path.endswith(".asl.json")))
+    assert "--queue-url" in machine["States"]["flowc.unbound.stop"]["Cause"]
+
+
+def test_a_bad_datastore_is_a_diagnostic() -> None:
+    result = compile_sf(SHAPES / "linear.py", datastore="s3://No_Such/x")
+    assert not result.ok and "bucket name" in result.diagnostics[0].message
 
 
 def test_schedule_aws_cannot_express_is_a_diagnostic(write_flow) -> None:

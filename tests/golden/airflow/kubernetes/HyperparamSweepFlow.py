@@ -35,6 +35,13 @@ def _max_map_length() -> int:
     return conf.getint("core", "max_map_length")
 
 
+def _flowc_arg(text) -> str:
+    """A value as the runner's command carries it: percent-encoded (flowc.runner.command.encode_value)."""
+    from urllib.parse import quote
+
+    return quote(str(text), safe="/:@+,=")
+
+
 def _params_json(params) -> str:
     """The flow's parameters as one JSON object for the start step (a Jinja filter)."""
     return json.dumps({name: params[name] for name in PARAMETERS if name in params}, sort_keys=True)
@@ -146,7 +153,7 @@ with DAG(
     catchup=False,
     tags=['flowc'],
     params={'learning_rates': Param([0.001, 0.01, 0.1, 0.5], description='JSON list of learning rates to try'), 'epochs': Param(40, type='integer', description='gradient steps per model'), 'samples': Param(256, type='integer', description='size of the synthetic training set')},
-    user_defined_filters={"flowc_params": _params_json},
+    user_defined_filters={"flowc_params": _params_json, "flowc_arg": _flowc_arg},
 ) as dag:
     tasks = {}
     tasks['start'] = FlowcPodStep(
@@ -154,8 +161,8 @@ with DAG(
         name='start',
         namespace='default',
         image='registry.example.com/flowc:1.0',
-        cmds=['flowc'],
-        arguments=['step', '--flow', 'HyperparamSweepFlow', '--code', '3791ca20920df954145c', '--step', 'start', '--run-id', '{{ run_id }}', '--datastore', 's3://flowc-bucket/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--params-json', '{{ params | flowc_params }}', '--output-json', '/airflow/xcom/return.json'],
+        cmds=['python3'],
+        arguments=['-c', 'import os,sys,io,tarfile,tempfile,importlib,importlib.util,subprocess as sp,urllib.parse as up;a=sys.argv[1:];g=lambda k:a[a.index(k)+1];d,f,c=up.unquote(g("--datastore")),g("--flow"),g("--code");h=tempfile.mkdtemp(prefix="flowc-");os.environ["FLOWC_CACHE_DIR"]=h;t=h+"/code/"+f+"-"+c;p=h+"/lib";pip=lambda *r:sp.check_call([sys.executable,"-m","pip","install","-qq","--disable-pip-version-check","--target",p,*r]);s3=d.startswith("s3://");s3 and not importlib.util.find_spec("boto3") and pip("boto3>=1.28");sys.path[:0]=[p];k=f+"/code/"+c+".tar.gz";b,_,q=d[5:].partition("/");q=q.strip("/");z=__import__("boto3").client("s3",endpoint_url=os.environ.get("FLOWC_S3_ENDPOINT_URL")).get_object(Bucket=b,Key=q+"/"+k if q else k)["Body"].read() if s3 else open(os.path.join(d,k),"rb").read();tarfile.open(fileobj=io.BytesIO(z)).extractall(t,**(dict(filter="data") if hasattr(tarfile,"data_filter") else dict()));r=t+"/requirements/"+g("--step")+".txt";os.path.isfile(r) and not os.environ.get("FLOWC_BAKED_IMAGE") and pip("-r",r);importlib.invalidate_caches();sys.path[:0]=[t+"/runtime"];os.environ["PYTHONPATH"]=os.pathsep.join(filter(None,[t+"/runtime",p,os.environ.get("PYTHONPATH")]));from flowc.cli import main;sys.exit(main(a))', 'step', '--flow', 'HyperparamSweepFlow', '--code', '1e4a715131d2329d465e', '--step', 'start', '--run-id', '{{ run_id }}', '--datastore', 's3://flowc-bucket/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--params-json', '{{ params | flowc_params }}', '--output-json', '/airflow/xcom/return.json'],
         get_logs=True,
         do_xcom_push=True,
         on_finish_action='delete_pod',
@@ -172,8 +179,8 @@ with DAG(
         name='train',
         namespace='default',
         image='registry.example.com/flowc:1.0',
-        cmds=['flowc'],
-        arguments=['step', '--flow', 'HyperparamSweepFlow', '--code', '3791ca20920df954145c', '--step', 'train', '--run-id', '{{ run_id }}', '--datastore', 's3://flowc-bucket/datastore', '--index', '{{ task.flowc_index }}', '--attempt', '{{ ti.try_number - 1 }}'],
+        cmds=['python3'],
+        arguments=['-c', 'import os,sys,io,tarfile,tempfile,importlib,importlib.util,subprocess as sp,urllib.parse as up;a=sys.argv[1:];g=lambda k:a[a.index(k)+1];d,f,c=up.unquote(g("--datastore")),g("--flow"),g("--code");h=tempfile.mkdtemp(prefix="flowc-");os.environ["FLOWC_CACHE_DIR"]=h;t=h+"/code/"+f+"-"+c;p=h+"/lib";pip=lambda *r:sp.check_call([sys.executable,"-m","pip","install","-qq","--disable-pip-version-check","--target",p,*r]);s3=d.startswith("s3://");s3 and not importlib.util.find_spec("boto3") and pip("boto3>=1.28");sys.path[:0]=[p];k=f+"/code/"+c+".tar.gz";b,_,q=d[5:].partition("/");q=q.strip("/");z=__import__("boto3").client("s3",endpoint_url=os.environ.get("FLOWC_S3_ENDPOINT_URL")).get_object(Bucket=b,Key=q+"/"+k if q else k)["Body"].read() if s3 else open(os.path.join(d,k),"rb").read();tarfile.open(fileobj=io.BytesIO(z)).extractall(t,**(dict(filter="data") if hasattr(tarfile,"data_filter") else dict()));r=t+"/requirements/"+g("--step")+".txt";os.path.isfile(r) and not os.environ.get("FLOWC_BAKED_IMAGE") and pip("-r",r);importlib.invalidate_caches();sys.path[:0]=[t+"/runtime"];os.environ["PYTHONPATH"]=os.pathsep.join(filter(None,[t+"/runtime",p,os.environ.get("PYTHONPATH")]));from flowc.cli import main;sys.exit(main(a))', 'step', '--flow', 'HyperparamSweepFlow', '--code', '1e4a715131d2329d465e', '--step', 'train', '--run-id', '{{ run_id }}', '--datastore', 's3://flowc-bucket/datastore', '--index', '{{ task.flowc_index }}', '--attempt', '{{ ti.try_number - 1 }}'],
         container_resources=k8s.V1ResourceRequirements(requests={'cpu': '1', 'memory': '2048Mi'}, limits={'cpu': '1', 'memory': '2048Mi'}),
         get_logs=True,
         do_xcom_push=False,
@@ -187,8 +194,8 @@ with DAG(
         name='pick-best',
         namespace='default',
         image='registry.example.com/flowc:1.0',
-        cmds=['flowc'],
-        arguments=['step', '--flow', 'HyperparamSweepFlow', '--code', '3791ca20920df954145c', '--step', 'pick_best', '--run-id', '{{ run_id }}', '--datastore', 's3://flowc-bucket/datastore', '--attempt', '{{ ti.try_number - 1 }}'],
+        cmds=['python3'],
+        arguments=['-c', 'import os,sys,io,tarfile,tempfile,importlib,importlib.util,subprocess as sp,urllib.parse as up;a=sys.argv[1:];g=lambda k:a[a.index(k)+1];d,f,c=up.unquote(g("--datastore")),g("--flow"),g("--code");h=tempfile.mkdtemp(prefix="flowc-");os.environ["FLOWC_CACHE_DIR"]=h;t=h+"/code/"+f+"-"+c;p=h+"/lib";pip=lambda *r:sp.check_call([sys.executable,"-m","pip","install","-qq","--disable-pip-version-check","--target",p,*r]);s3=d.startswith("s3://");s3 and not importlib.util.find_spec("boto3") and pip("boto3>=1.28");sys.path[:0]=[p];k=f+"/code/"+c+".tar.gz";b,_,q=d[5:].partition("/");q=q.strip("/");z=__import__("boto3").client("s3",endpoint_url=os.environ.get("FLOWC_S3_ENDPOINT_URL")).get_object(Bucket=b,Key=q+"/"+k if q else k)["Body"].read() if s3 else open(os.path.join(d,k),"rb").read();tarfile.open(fileobj=io.BytesIO(z)).extractall(t,**(dict(filter="data") if hasattr(tarfile,"data_filter") else dict()));r=t+"/requirements/"+g("--step")+".txt";os.path.isfile(r) and not os.environ.get("FLOWC_BAKED_IMAGE") and pip("-r",r);importlib.invalidate_caches();sys.path[:0]=[t+"/runtime"];os.environ["PYTHONPATH"]=os.pathsep.join(filter(None,[t+"/runtime",p,os.environ.get("PYTHONPATH")]));from flowc.cli import main;sys.exit(main(a))', 'step', '--flow', 'HyperparamSweepFlow', '--code', '1e4a715131d2329d465e', '--step', 'pick_best', '--run-id', '{{ run_id }}', '--datastore', 's3://flowc-bucket/datastore', '--attempt', '{{ ti.try_number - 1 }}'],
         get_logs=True,
         do_xcom_push=False,
         on_finish_action='delete_pod',
@@ -200,8 +207,8 @@ with DAG(
         name='end',
         namespace='default',
         image='registry.example.com/flowc:1.0',
-        cmds=['flowc'],
-        arguments=['step', '--flow', 'HyperparamSweepFlow', '--code', '3791ca20920df954145c', '--step', 'end', '--run-id', '{{ run_id }}', '--datastore', 's3://flowc-bucket/datastore', '--attempt', '{{ ti.try_number - 1 }}'],
+        cmds=['python3'],
+        arguments=['-c', 'import os,sys,io,tarfile,tempfile,importlib,importlib.util,subprocess as sp,urllib.parse as up;a=sys.argv[1:];g=lambda k:a[a.index(k)+1];d,f,c=up.unquote(g("--datastore")),g("--flow"),g("--code");h=tempfile.mkdtemp(prefix="flowc-");os.environ["FLOWC_CACHE_DIR"]=h;t=h+"/code/"+f+"-"+c;p=h+"/lib";pip=lambda *r:sp.check_call([sys.executable,"-m","pip","install","-qq","--disable-pip-version-check","--target",p,*r]);s3=d.startswith("s3://");s3 and not importlib.util.find_spec("boto3") and pip("boto3>=1.28");sys.path[:0]=[p];k=f+"/code/"+c+".tar.gz";b,_,q=d[5:].partition("/");q=q.strip("/");z=__import__("boto3").client("s3",endpoint_url=os.environ.get("FLOWC_S3_ENDPOINT_URL")).get_object(Bucket=b,Key=q+"/"+k if q else k)["Body"].read() if s3 else open(os.path.join(d,k),"rb").read();tarfile.open(fileobj=io.BytesIO(z)).extractall(t,**(dict(filter="data") if hasattr(tarfile,"data_filter") else dict()));r=t+"/requirements/"+g("--step")+".txt";os.path.isfile(r) and not os.environ.get("FLOWC_BAKED_IMAGE") and pip("-r",r);importlib.invalidate_caches();sys.path[:0]=[t+"/runtime"];os.environ["PYTHONPATH"]=os.pathsep.join(filter(None,[t+"/runtime",p,os.environ.get("PYTHONPATH")]));from flowc.cli import main;sys.exit(main(a))', 'step', '--flow', 'HyperparamSweepFlow', '--code', '1e4a715131d2329d465e', '--step', 'end', '--run-id', '{{ run_id }}', '--datastore', 's3://flowc-bucket/datastore', '--attempt', '{{ ti.try_number - 1 }}'],
         get_logs=True,
         do_xcom_push=False,
         on_finish_action='delete_pod',

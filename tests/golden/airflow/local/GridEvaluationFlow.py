@@ -38,6 +38,13 @@ def _max_map_length() -> int:
     return conf.getint("core", "max_map_length")
 
 
+def _flowc_arg(text) -> str:
+    """A value as the runner's command carries it: percent-encoded (flowc.runner.command.encode_value)."""
+    from urllib.parse import quote
+
+    return quote(str(text), safe="/:@+,=")
+
+
 def _params_json(params) -> str:
     """The flow's parameters as one JSON object for the start step (a Jinja filter)."""
     return json.dumps({name: params[name] for name in PARAMETERS if name in params}, sort_keys=True)
@@ -197,12 +204,12 @@ with DAG(
     catchup=False,
     tags=['flowc'],
     params={'regions': Param('eu,us,apac', type='string', description='comma-separated regions')},
-    user_defined_filters={"flowc_params": _params_json},
+    user_defined_filters={"flowc_params": _params_json, "flowc_arg": _flowc_arg},
 ) as dag:
     tasks = {}
     tasks['start'] = FlowcStep(
         task_id='start',
-        argv=['step', '--flow', 'GridEvaluationFlow', '--code', 'e8bd8678e4605331684a', '--step', 'start', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--params-json', '{{ params | flowc_params }}', '--print-output'],
+        argv=['step', '--flow', 'GridEvaluationFlow', '--code', 'b6d0171695d4c3d22fb2', '--step', 'start', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--params-json', '{{ params | flowc_params }}', '--print-output'],
     )
     tasks['start-fanout'] = FlowcFanout(
         task_id='start-fanout',
@@ -212,7 +219,7 @@ with DAG(
     )
     tasks['region'] = FlowcStep.partial(
         task_id='region',
-        argv=['step', '--flow', 'GridEvaluationFlow', '--code', 'e8bd8678e4605331684a', '--step', 'region', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--index', '{{ task.flowc_index }}', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
+        argv=['step', '--flow', 'GridEvaluationFlow', '--code', 'b6d0171695d4c3d22fb2', '--step', 'region', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--index', '{{ task.flowc_index }}', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
         doc_md='One task per region; each fans out again over the models.',
     ).expand(flowc_index=tasks['start-fanout'].output)
     tasks['region-fanout'] = FlowcFanout(
@@ -223,24 +230,24 @@ with DAG(
     )
     tasks['evaluate'] = FlowcStep.partial(
         task_id='evaluate',
-        argv=['step', '--flow', 'GridEvaluationFlow', '--code', 'e8bd8678e4605331684a', '--step', 'evaluate', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--index', '{{ task.flowc_index }}', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
+        argv=['step', '--flow', 'GridEvaluationFlow', '--code', 'b6d0171695d4c3d22fb2', '--step', 'evaluate', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--index', '{{ task.flowc_index }}', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
         doc_md='Score one model on one region (a deterministic stand-in for a real evaluation).',
     ).expand(flowc_index=tasks['region-fanout'].output)
     tasks['champion'] = FlowcStep.partial(
         task_id='champion',
-        argv=['step', '--flow', 'GridEvaluationFlow', '--code', 'e8bd8678e4605331684a', '--step', 'champion', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--index', '{{ task.flowc_index }}', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
+        argv=['step', '--flow', 'GridEvaluationFlow', '--code', 'b6d0171695d4c3d22fb2', '--step', 'champion', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--index', '{{ task.flowc_index }}', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
         trigger_rule='none_failed_min_one_success',
         doc_md='The best model of this region.',
     ).expand(flowc_index=tasks['start-fanout'].output)
     tasks['collect'] = FlowcStep(
         task_id='collect',
-        argv=['step', '--flow', 'GridEvaluationFlow', '--code', 'e8bd8678e4605331684a', '--step', 'collect', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
+        argv=['step', '--flow', 'GridEvaluationFlow', '--code', 'b6d0171695d4c3d22fb2', '--step', 'collect', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
         trigger_rule='none_failed_min_one_success',
         doc_md='Champions of all regions.',
     )
     tasks['end'] = FlowcStep(
         task_id='end',
-        argv=['step', '--flow', 'GridEvaluationFlow', '--code', 'e8bd8678e4605331684a', '--step', 'end', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
+        argv=['step', '--flow', 'GridEvaluationFlow', '--code', 'b6d0171695d4c3d22fb2', '--step', 'end', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
     )
 
     tasks['start'] >> tasks['start-fanout']

@@ -38,6 +38,13 @@ def _max_map_length() -> int:
     return conf.getint("core", "max_map_length")
 
 
+def _flowc_arg(text) -> str:
+    """A value as the runner's command carries it: percent-encoded (flowc.runner.command.encode_value)."""
+    from urllib.parse import quote
+
+    return quote(str(text), safe="/:@+,=")
+
+
 def _params_json(params) -> str:
     """The flow's parameters as one JSON object for the start step (a Jinja filter)."""
     return json.dumps({name: params[name] for name in PARAMETERS if name in params}, sort_keys=True)
@@ -197,12 +204,12 @@ with DAG(
     catchup=False,
     tags=['flowc'],
     params={'learning_rates': Param([0.001, 0.01, 0.1, 0.5], description='JSON list of learning rates to try'), 'epochs': Param(40, type='integer', description='gradient steps per model'), 'samples': Param(256, type='integer', description='size of the synthetic training set')},
-    user_defined_filters={"flowc_params": _params_json},
+    user_defined_filters={"flowc_params": _params_json, "flowc_arg": _flowc_arg},
 ) as dag:
     tasks = {}
     tasks['start'] = FlowcStep(
         task_id='start',
-        argv=['step', '--flow', 'HyperparamSweepFlow', '--code', '3791ca20920df954145c', '--step', 'start', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--params-json', '{{ params | flowc_params }}', '--print-output'],
+        argv=['step', '--flow', 'HyperparamSweepFlow', '--code', '1e4a715131d2329d465e', '--step', 'start', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--params-json', '{{ params | flowc_params }}', '--print-output'],
         doc_md='Make the training data once; every trial reads the same artifact.',
     )
     tasks['start-fanout'] = FlowcFanout(
@@ -213,20 +220,20 @@ with DAG(
     )
     tasks['train'] = FlowcStep.partial(
         task_id='train',
-        argv=['step', '--flow', 'HyperparamSweepFlow', '--code', '3791ca20920df954145c', '--step', 'train', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--index', '{{ task.flowc_index }}', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
+        argv=['step', '--flow', 'HyperparamSweepFlow', '--code', '1e4a715131d2329d465e', '--step', 'train', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--index', '{{ task.flowc_index }}', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
         retries=2,
         retry_delay=datetime.timedelta(seconds=60),
         doc_md='Train one model per learning rate.',
     ).expand(flowc_index=tasks['start-fanout'].output)
     tasks['pick_best'] = FlowcStep(
         task_id='pick_best',
-        argv=['step', '--flow', 'HyperparamSweepFlow', '--code', '3791ca20920df954145c', '--step', 'pick_best', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
+        argv=['step', '--flow', 'HyperparamSweepFlow', '--code', '1e4a715131d2329d465e', '--step', 'pick_best', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
         trigger_rule='none_failed_min_one_success',
         doc_md='Keep the model with the lowest training error.',
     )
     tasks['end'] = FlowcStep(
         task_id='end',
-        argv=['step', '--flow', 'HyperparamSweepFlow', '--code', '3791ca20920df954145c', '--step', 'end', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
+        argv=['step', '--flow', 'HyperparamSweepFlow', '--code', '1e4a715131d2329d465e', '--step', 'end', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
         doc_md='Report the winner.',
     )
 

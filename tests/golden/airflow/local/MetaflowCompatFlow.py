@@ -38,6 +38,13 @@ def _max_map_length() -> int:
     return conf.getint("core", "max_map_length")
 
 
+def _flowc_arg(text) -> str:
+    """A value as the runner's command carries it: percent-encoded (flowc.runner.command.encode_value)."""
+    from urllib.parse import quote
+
+    return quote(str(text), safe="/:@+,=")
+
+
 def _params_json(params) -> str:
     """The flow's parameters as one JSON object for the start step (a Jinja filter)."""
     return json.dumps({name: params[name] for name in PARAMETERS if name in params}, sort_keys=True)
@@ -197,30 +204,30 @@ with DAG(
     catchup=False,
     tags=['flowc'],
     params={'sentence': Param('the quick brown fox jumps over the lazy dog', type='string')},
-    user_defined_filters={"flowc_params": _params_json},
+    user_defined_filters={"flowc_params": _params_json, "flowc_arg": _flowc_arg},
 ) as dag:
     tasks = {}
     tasks['start'] = FlowcStep(
         task_id='start',
-        argv=['step', '--flow', 'MetaflowCompatFlow', '--code', 'dca6fa9090729c2a8feb', '--step', 'start', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--params-json', '{{ params | flowc_params }}', '--print-output'],
+        argv=['step', '--flow', 'MetaflowCompatFlow', '--code', 'f44c9ebd96eef3e83b40', '--step', 'start', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--params-json', '{{ params | flowc_params }}', '--print-output'],
     )
     tasks['count_all'] = FlowcStep(
         task_id='count_all',
-        argv=['step', '--flow', 'MetaflowCompatFlow', '--code', 'dca6fa9090729c2a8feb', '--step', 'count_all', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
+        argv=['step', '--flow', 'MetaflowCompatFlow', '--code', 'f44c9ebd96eef3e83b40', '--step', 'count_all', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
         retries=1,
         retry_delay=datetime.timedelta(seconds=120),
     )
     tasks['count_unique'] = FlowcStep(
         task_id='count_unique',
-        argv=['step', '--flow', 'MetaflowCompatFlow', '--code', 'dca6fa9090729c2a8feb', '--step', 'count_unique', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
+        argv=['step', '--flow', 'MetaflowCompatFlow', '--code', 'f44c9ebd96eef3e83b40', '--step', 'count_unique', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
     )
     tasks['join'] = FlowcStep(
         task_id='join',
-        argv=['step', '--flow', 'MetaflowCompatFlow', '--code', 'dca6fa9090729c2a8feb', '--step', 'join', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
+        argv=['step', '--flow', 'MetaflowCompatFlow', '--code', 'f44c9ebd96eef3e83b40', '--step', 'join', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
     )
     tasks['end'] = FlowcStep(
         task_id='end',
-        argv=['step', '--flow', 'MetaflowCompatFlow', '--code', 'dca6fa9090729c2a8feb', '--step', 'end', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
+        argv=['step', '--flow', 'MetaflowCompatFlow', '--code', 'f44c9ebd96eef3e83b40', '--step', 'end', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
     )
 
     tasks['start'] >> tasks['count_all']

@@ -38,6 +38,13 @@ def _max_map_length() -> int:
     return conf.getint("core", "max_map_length")
 
 
+def _flowc_arg(text) -> str:
+    """A value as the runner's command carries it: percent-encoded (flowc.runner.command.encode_value)."""
+    from urllib.parse import quote
+
+    return quote(str(text), safe="/:@+,=")
+
+
 def _params_json(params) -> str:
     """The flow's parameters as one JSON object for the start step (a Jinja filter)."""
     return json.dumps({name: params[name] for name in PARAMETERS if name in params}, sort_keys=True)
@@ -197,12 +204,12 @@ with DAG(
     catchup=False,
     tags=['flowc'],
     params={'new_rows': Param(12000, type='integer', description='rows that arrived since the last training'), 'null_ratio': Param(0.01, type='number', description='share of rows with missing values')},
-    user_defined_filters={"flowc_params": _params_json},
+    user_defined_filters={"flowc_params": _params_json, "flowc_arg": _flowc_arg},
 ) as dag:
     tasks = {}
     tasks['start'] = FlowcStep(
         task_id='start',
-        argv=['step', '--flow', 'QualityGateFlow', '--code', '0153658be0494640ecde', '--step', 'start', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--params-json', '{{ params | flowc_params }}', '--print-output'],
+        argv=['step', '--flow', 'QualityGateFlow', '--code', 'd0960fda0d025eba7dff', '--step', 'start', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--params-json', '{{ params | flowc_params }}', '--print-output'],
         doc_md='Measure the batch and choose a route.',
     )
     tasks['start-route'] = FlowcRoute(
@@ -213,25 +220,25 @@ with DAG(
     )
     tasks['full_retrain'] = FlowcStep(
         task_id='full_retrain',
-        argv=['step', '--flow', 'QualityGateFlow', '--code', '0153658be0494640ecde', '--step', 'full_retrain', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
+        argv=['step', '--flow', 'QualityGateFlow', '--code', 'd0960fda0d025eba7dff', '--step', 'full_retrain', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
     )
     tasks['incremental_update'] = FlowcStep(
         task_id='incremental_update',
-        argv=['step', '--flow', 'QualityGateFlow', '--code', '0153658be0494640ecde', '--step', 'incremental_update', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
+        argv=['step', '--flow', 'QualityGateFlow', '--code', 'd0960fda0d025eba7dff', '--step', 'incremental_update', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
     )
     tasks['skip_batch'] = FlowcStep(
         task_id='skip_batch',
-        argv=['step', '--flow', 'QualityGateFlow', '--code', '0153658be0494640ecde', '--step', 'skip_batch', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
+        argv=['step', '--flow', 'QualityGateFlow', '--code', 'd0960fda0d025eba7dff', '--step', 'skip_batch', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
     )
     tasks['publish'] = FlowcStep(
         task_id='publish',
-        argv=['step', '--flow', 'QualityGateFlow', '--code', '0153658be0494640ecde', '--step', 'publish', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
+        argv=['step', '--flow', 'QualityGateFlow', '--code', 'd0960fda0d025eba7dff', '--step', 'publish', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
         trigger_rule='none_failed_min_one_success',
         doc_md='Runs after whichever route was taken.',
     )
     tasks['end'] = FlowcStep(
         task_id='end',
-        argv=['step', '--flow', 'QualityGateFlow', '--code', '0153658be0494640ecde', '--step', 'end', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
+        argv=['step', '--flow', 'QualityGateFlow', '--code', 'd0960fda0d025eba7dff', '--step', 'end', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
     )
 
     tasks['start'] >> tasks['start-route']

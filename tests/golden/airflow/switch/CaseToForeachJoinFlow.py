@@ -38,6 +38,13 @@ def _max_map_length() -> int:
     return conf.getint("core", "max_map_length")
 
 
+def _flowc_arg(text) -> str:
+    """A value as the runner's command carries it: percent-encoded (flowc.runner.command.encode_value)."""
+    from urllib.parse import quote
+
+    return quote(str(text), safe="/:@+,=")
+
+
 def _params_json(params) -> str:
     """The flow's parameters as one JSON object for the start step (a Jinja filter)."""
     return json.dumps({name: params[name] for name in PARAMETERS if name in params}, sort_keys=True)
@@ -197,12 +204,12 @@ with DAG(
     catchup=False,
     tags=['flowc'],
     params={},
-    user_defined_filters={"flowc_params": _params_json},
+    user_defined_filters={"flowc_params": _params_json, "flowc_arg": _flowc_arg},
 ) as dag:
     tasks = {}
     tasks['start'] = FlowcStep(
         task_id='start',
-        argv=['step', '--flow', 'CaseToForeachJoinFlow', '--code', 'd7583ccbd8019db0d8b6', '--step', 'start', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
+        argv=['step', '--flow', 'CaseToForeachJoinFlow', '--code', '86a3e21da0f258b42e11', '--step', 'start', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
     )
     tasks['start-fanout'] = FlowcFanout(
         task_id='start-fanout',
@@ -212,7 +219,7 @@ with DAG(
     )
     tasks['classify'] = FlowcStep.partial(
         task_id='classify',
-        argv=['step', '--flow', 'CaseToForeachJoinFlow', '--code', 'd7583ccbd8019db0d8b6', '--step', 'classify', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--index', '{{ task.flowc_index }}', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
+        argv=['step', '--flow', 'CaseToForeachJoinFlow', '--code', '86a3e21da0f258b42e11', '--step', 'classify', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--index', '{{ task.flowc_index }}', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
     ).expand(flowc_index=tasks['start-fanout'].output)
     tasks['classify-case-join'] = FlowcCase(
         task_id='classify-case-join',
@@ -230,16 +237,16 @@ with DAG(
     )
     tasks['scale'] = FlowcStep.partial(
         task_id='scale',
-        argv=['step', '--flow', 'CaseToForeachJoinFlow', '--code', 'd7583ccbd8019db0d8b6', '--step', 'scale', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--index', '{{ task.flowc_index }}', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
+        argv=['step', '--flow', 'CaseToForeachJoinFlow', '--code', '86a3e21da0f258b42e11', '--step', 'scale', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--index', '{{ task.flowc_index }}', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
     ).expand(flowc_index=tasks['classify-case-scale'].output)
     tasks['join'] = FlowcStep(
         task_id='join',
-        argv=['step', '--flow', 'CaseToForeachJoinFlow', '--code', 'd7583ccbd8019db0d8b6', '--step', 'join', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
+        argv=['step', '--flow', 'CaseToForeachJoinFlow', '--code', '86a3e21da0f258b42e11', '--step', 'join', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
         trigger_rule='none_failed_min_one_success',
     )
     tasks['end'] = FlowcStep(
         task_id='end',
-        argv=['step', '--flow', 'CaseToForeachJoinFlow', '--code', 'd7583ccbd8019db0d8b6', '--step', 'end', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
+        argv=['step', '--flow', 'CaseToForeachJoinFlow', '--code', '86a3e21da0f258b42e11', '--step', 'end', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
     )
 
     tasks['start'] >> tasks['start-fanout']

@@ -38,6 +38,13 @@ def _max_map_length() -> int:
     return conf.getint("core", "max_map_length")
 
 
+def _flowc_arg(text) -> str:
+    """A value as the runner's command carries it: percent-encoded (flowc.runner.command.encode_value)."""
+    from urllib.parse import quote
+
+    return quote(str(text), safe="/:@+,=")
+
+
 def _params_json(params) -> str:
     """The flow's parameters as one JSON object for the start step (a Jinja filter)."""
     return json.dumps({name: params[name] for name in PARAMETERS if name in params}, sort_keys=True)
@@ -197,12 +204,12 @@ with DAG(
     catchup=False,
     tags=['flowc'],
     params={'first_case': Param('a', type='string'), 'second_case': Param('x', type='string')},
-    user_defined_filters={"flowc_params": _params_json},
+    user_defined_filters={"flowc_params": _params_json, "flowc_arg": _flowc_arg},
 ) as dag:
     tasks = {}
     tasks['start'] = FlowcStep(
         task_id='start',
-        argv=['step', '--flow', 'SwitchAfterSwitchFlow', '--code', '4ee6f27b2cb14de7c776', '--step', 'start', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--params-json', '{{ params | flowc_params }}', '--print-output'],
+        argv=['step', '--flow', 'SwitchAfterSwitchFlow', '--code', 'ed044e60902d3ce1eee2', '--step', 'start', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--params-json', '{{ params | flowc_params }}', '--print-output'],
     )
     tasks['start-route'] = FlowcRoute(
         task_id='start-route',
@@ -212,15 +219,15 @@ with DAG(
     )
     tasks['a'] = FlowcStep(
         task_id='a',
-        argv=['step', '--flow', 'SwitchAfterSwitchFlow', '--code', '4ee6f27b2cb14de7c776', '--step', 'a', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
+        argv=['step', '--flow', 'SwitchAfterSwitchFlow', '--code', 'ed044e60902d3ce1eee2', '--step', 'a', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
     )
     tasks['b'] = FlowcStep(
         task_id='b',
-        argv=['step', '--flow', 'SwitchAfterSwitchFlow', '--code', '4ee6f27b2cb14de7c776', '--step', 'b', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
+        argv=['step', '--flow', 'SwitchAfterSwitchFlow', '--code', 'ed044e60902d3ce1eee2', '--step', 'b', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
     )
     tasks['middle'] = FlowcStep(
         task_id='middle',
-        argv=['step', '--flow', 'SwitchAfterSwitchFlow', '--code', '4ee6f27b2cb14de7c776', '--step', 'middle', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
+        argv=['step', '--flow', 'SwitchAfterSwitchFlow', '--code', 'ed044e60902d3ce1eee2', '--step', 'middle', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
         trigger_rule='none_failed_min_one_success',
     )
     tasks['middle-route'] = FlowcRoute(
@@ -231,15 +238,15 @@ with DAG(
     )
     tasks['x'] = FlowcStep(
         task_id='x',
-        argv=['step', '--flow', 'SwitchAfterSwitchFlow', '--code', '4ee6f27b2cb14de7c776', '--step', 'x', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
+        argv=['step', '--flow', 'SwitchAfterSwitchFlow', '--code', 'ed044e60902d3ce1eee2', '--step', 'x', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
     )
     tasks['y'] = FlowcStep(
         task_id='y',
-        argv=['step', '--flow', 'SwitchAfterSwitchFlow', '--code', '4ee6f27b2cb14de7c776', '--step', 'y', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
+        argv=['step', '--flow', 'SwitchAfterSwitchFlow', '--code', 'ed044e60902d3ce1eee2', '--step', 'y', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
     )
     tasks['end'] = FlowcStep(
         task_id='end',
-        argv=['step', '--flow', 'SwitchAfterSwitchFlow', '--code', '4ee6f27b2cb14de7c776', '--step', 'end', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
+        argv=['step', '--flow', 'SwitchAfterSwitchFlow', '--code', 'ed044e60902d3ce1eee2', '--step', 'end', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
         trigger_rule='none_failed_min_one_success',
     )
 

@@ -38,6 +38,13 @@ def _max_map_length() -> int:
     return conf.getint("core", "max_map_length")
 
 
+def _flowc_arg(text) -> str:
+    """A value as the runner's command carries it: percent-encoded (flowc.runner.command.encode_value)."""
+    from urllib.parse import quote
+
+    return quote(str(text), safe="/:@+,=")
+
+
 def _params_json(params) -> str:
     """The flow's parameters as one JSON object for the start step (a Jinja filter)."""
     return json.dumps({name: params[name] for name in PARAMETERS if name in params}, sort_keys=True)
@@ -197,12 +204,12 @@ with DAG(
     catchup=False,
     tags=['flowc'],
     params={'outer_case': Param('inner', type='string'), 'inner_case': Param('work', type='string')},
-    user_defined_filters={"flowc_params": _params_json},
+    user_defined_filters={"flowc_params": _params_json, "flowc_arg": _flowc_arg},
 ) as dag:
     tasks = {}
     tasks['start'] = FlowcStep(
         task_id='start',
-        argv=['step', '--flow', 'SwitchInCaseFlow', '--code', '9446c988b8e4e4efd24a', '--step', 'start', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--params-json', '{{ params | flowc_params }}', '--print-output'],
+        argv=['step', '--flow', 'SwitchInCaseFlow', '--code', '77199c010e67bec4fabb', '--step', 'start', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--params-json', '{{ params | flowc_params }}', '--print-output'],
     )
     tasks['start-route'] = FlowcRoute(
         task_id='start-route',
@@ -215,7 +222,7 @@ with DAG(
     )
     tasks['decide'] = FlowcStep(
         task_id='decide',
-        argv=['step', '--flow', 'SwitchInCaseFlow', '--code', '9446c988b8e4e4efd24a', '--step', 'decide', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
+        argv=['step', '--flow', 'SwitchInCaseFlow', '--code', '77199c010e67bec4fabb', '--step', 'decide', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
     )
     tasks['decide-route'] = FlowcRoute(
         task_id='decide-route',
@@ -228,16 +235,16 @@ with DAG(
     )
     tasks['work'] = FlowcStep(
         task_id='work',
-        argv=['step', '--flow', 'SwitchInCaseFlow', '--code', '9446c988b8e4e4efd24a', '--step', 'work', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
+        argv=['step', '--flow', 'SwitchInCaseFlow', '--code', '77199c010e67bec4fabb', '--step', 'work', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
     )
     tasks['report'] = FlowcStep(
         task_id='report',
-        argv=['step', '--flow', 'SwitchInCaseFlow', '--code', '9446c988b8e4e4efd24a', '--step', 'report', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
+        argv=['step', '--flow', 'SwitchInCaseFlow', '--code', '77199c010e67bec4fabb', '--step', 'report', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
         trigger_rule='none_failed_min_one_success',
     )
     tasks['end'] = FlowcStep(
         task_id='end',
-        argv=['step', '--flow', 'SwitchInCaseFlow', '--code', '9446c988b8e4e4efd24a', '--step', 'end', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
+        argv=['step', '--flow', 'SwitchInCaseFlow', '--code', '77199c010e67bec4fabb', '--step', 'end', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
     )
 
     tasks['start'] >> tasks['start-route']

@@ -38,6 +38,13 @@ def _max_map_length() -> int:
     return conf.getint("core", "max_map_length")
 
 
+def _flowc_arg(text) -> str:
+    """A value as the runner's command carries it: percent-encoded (flowc.runner.command.encode_value)."""
+    from urllib.parse import quote
+
+    return quote(str(text), safe="/:@+,=")
+
+
 def _params_json(params) -> str:
     """The flow's parameters as one JSON object for the start step (a Jinja filter)."""
     return json.dumps({name: params[name] for name in PARAMETERS if name in params}, sort_keys=True)
@@ -197,12 +204,12 @@ with DAG(
     catchup=False,
     tags=['flowc'],
     params={'first_case': Param('p', type='string'), 'second_case': Param('x', type='string')},
-    user_defined_filters={"flowc_params": _params_json},
+    user_defined_filters={"flowc_params": _params_json, "flowc_arg": _flowc_arg},
 ) as dag:
     tasks = {}
     tasks['start'] = FlowcStep(
         task_id='start',
-        argv=['step', '--flow', 'TwoSharedCasesFlow', '--code', 'ce236d0c687c4b1289f5', '--step', 'start', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--params-json', '{{ params | flowc_params }}', '--print-output'],
+        argv=['step', '--flow', 'TwoSharedCasesFlow', '--code', '9bd5ab717c06251fdd5b', '--step', 'start', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--params-json', '{{ params | flowc_params }}', '--print-output'],
     )
     tasks['start-route'] = FlowcRoute(
         task_id='start-route',
@@ -212,7 +219,7 @@ with DAG(
     )
     tasks['p'] = FlowcStep(
         task_id='p',
-        argv=['step', '--flow', 'TwoSharedCasesFlow', '--code', 'ce236d0c687c4b1289f5', '--step', 'p', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
+        argv=['step', '--flow', 'TwoSharedCasesFlow', '--code', '9bd5ab717c06251fdd5b', '--step', 'p', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
     )
     tasks['p-route'] = FlowcRoute(
         task_id='p-route',
@@ -228,21 +235,21 @@ with DAG(
     )
     tasks['q'] = FlowcStep(
         task_id='q',
-        argv=['step', '--flow', 'TwoSharedCasesFlow', '--code', 'ce236d0c687c4b1289f5', '--step', 'q', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
+        argv=['step', '--flow', 'TwoSharedCasesFlow', '--code', '9bd5ab717c06251fdd5b', '--step', 'q', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
     )
     tasks['n'] = FlowcStep(
         task_id='n',
-        argv=['step', '--flow', 'TwoSharedCasesFlow', '--code', 'ce236d0c687c4b1289f5', '--step', 'n', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
+        argv=['step', '--flow', 'TwoSharedCasesFlow', '--code', '9bd5ab717c06251fdd5b', '--step', 'n', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
         trigger_rule='none_failed_min_one_success',
     )
     tasks['m'] = FlowcStep(
         task_id='m',
-        argv=['step', '--flow', 'TwoSharedCasesFlow', '--code', 'ce236d0c687c4b1289f5', '--step', 'm', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
+        argv=['step', '--flow', 'TwoSharedCasesFlow', '--code', '9bd5ab717c06251fdd5b', '--step', 'm', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
         trigger_rule='none_failed_min_one_success',
     )
     tasks['end'] = FlowcStep(
         task_id='end',
-        argv=['step', '--flow', 'TwoSharedCasesFlow', '--code', 'ce236d0c687c4b1289f5', '--step', 'end', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
+        argv=['step', '--flow', 'TwoSharedCasesFlow', '--code', '9bd5ab717c06251fdd5b', '--step', 'end', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
     )
 
     tasks['start'] >> tasks['start-route']

@@ -38,6 +38,13 @@ def _max_map_length() -> int:
     return conf.getint("core", "max_map_length")
 
 
+def _flowc_arg(text) -> str:
+    """A value as the runner's command carries it: percent-encoded (flowc.runner.command.encode_value)."""
+    from urllib.parse import quote
+
+    return quote(str(text), safe="/:@+,=")
+
+
 def _params_json(params) -> str:
     """The flow's parameters as one JSON object for the start step (a Jinja filter)."""
     return json.dumps({name: params[name] for name in PARAMETERS if name in params}, sort_keys=True)
@@ -197,12 +204,12 @@ with DAG(
     catchup=False,
     tags=['flowc'],
     params={'route_case': Param('long', type='string')},
-    user_defined_filters={"flowc_params": _params_json},
+    user_defined_filters={"flowc_params": _params_json, "flowc_arg": _flowc_arg},
 ) as dag:
     tasks = {}
     tasks['start'] = FlowcStep(
         task_id='start',
-        argv=['step', '--flow', 'UnevenCasesFlow', '--code', 'f6f59476738a5f35ecc2', '--step', 'start', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--params-json', '{{ params | flowc_params }}', '--print-output'],
+        argv=['step', '--flow', 'UnevenCasesFlow', '--code', '52415921a81f9d4760eb', '--step', 'start', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--params-json', '{{ params | flowc_params }}', '--print-output'],
     )
     tasks['start-route'] = FlowcRoute(
         task_id='start-route',
@@ -215,28 +222,28 @@ with DAG(
     )
     tasks['l1'] = FlowcStep(
         task_id='l1',
-        argv=['step', '--flow', 'UnevenCasesFlow', '--code', 'f6f59476738a5f35ecc2', '--step', 'l1', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
+        argv=['step', '--flow', 'UnevenCasesFlow', '--code', '52415921a81f9d4760eb', '--step', 'l1', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
     )
     tasks['l2'] = FlowcStep(
         task_id='l2',
-        argv=['step', '--flow', 'UnevenCasesFlow', '--code', 'f6f59476738a5f35ecc2', '--step', 'l2', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
+        argv=['step', '--flow', 'UnevenCasesFlow', '--code', '52415921a81f9d4760eb', '--step', 'l2', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
     )
     tasks['l3'] = FlowcStep(
         task_id='l3',
-        argv=['step', '--flow', 'UnevenCasesFlow', '--code', 'f6f59476738a5f35ecc2', '--step', 'l3', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
+        argv=['step', '--flow', 'UnevenCasesFlow', '--code', '52415921a81f9d4760eb', '--step', 'l3', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
     )
     tasks['s1'] = FlowcStep(
         task_id='s1',
-        argv=['step', '--flow', 'UnevenCasesFlow', '--code', 'f6f59476738a5f35ecc2', '--step', 's1', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
+        argv=['step', '--flow', 'UnevenCasesFlow', '--code', '52415921a81f9d4760eb', '--step', 's1', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
     )
     tasks['meet'] = FlowcStep(
         task_id='meet',
-        argv=['step', '--flow', 'UnevenCasesFlow', '--code', 'f6f59476738a5f35ecc2', '--step', 'meet', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
+        argv=['step', '--flow', 'UnevenCasesFlow', '--code', '52415921a81f9d4760eb', '--step', 'meet', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
         trigger_rule='none_failed_min_one_success',
     )
     tasks['end'] = FlowcStep(
         task_id='end',
-        argv=['step', '--flow', 'UnevenCasesFlow', '--code', 'f6f59476738a5f35ecc2', '--step', 'end', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
+        argv=['step', '--flow', 'UnevenCasesFlow', '--code', '52415921a81f9d4760eb', '--step', 'end', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
     )
 
     tasks['start'] >> tasks['start-route']

@@ -1,4 +1,4 @@
-"Airflow DAG 'sales.DailySalesETL' for the flowc flow 'DailySalesETL' (local mode). Generated: do not edit."
+"Airflow DAG 'sales.user.ci.DailySalesETL' for the flowc flow 'DailySalesETL' (local mode). Generated: do not edit."
 
 from __future__ import annotations
 
@@ -36,6 +36,13 @@ def _max_map_length() -> int:
     except ImportError:
         from airflow.configuration import conf
     return conf.getint("core", "max_map_length")
+
+
+def _flowc_arg(text) -> str:
+    """A value as the runner's command carries it: percent-encoded (flowc.runner.command.encode_value)."""
+    from urllib.parse import quote
+
+    return quote(str(text), safe="/:@+,=")
 
 
 def _params_json(params) -> str:
@@ -189,7 +196,7 @@ class FlowcStep(BaseOperator):
 
 
 with DAG(
-    dag_id='sales.DailySalesETL',
+    dag_id='sales.user.ci.DailySalesETL',
     description='Build the daily sales report from the raw orders export.',
     doc_md='Build the daily sales report from the raw orders export.\n',
     schedule='30 6 * * *',
@@ -197,39 +204,39 @@ with DAG(
     catchup=False,
     tags=['flowc', 'sales'],
     params={'orders': Param('data/orders.csv', type='string', description="CSV export of the day's orders"), 'min_amount': Param(0.0, type='number', description='drop orders below this amount (EUR)')},
-    user_defined_filters={"flowc_params": _params_json},
+    user_defined_filters={"flowc_params": _params_json, "flowc_arg": _flowc_arg},
 ) as dag:
     tasks = {}
     tasks['start'] = FlowcStep(
         task_id='start',
-        argv=['step', '--flow', 'DailySalesETL', '--code', 'b465336a9b5b78dfbd2b', '--step', 'start', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--params-json', '{{ params | flowc_params }}', '--print-output'],
+        argv=['step', '--flow', 'DailySalesETL', '--code', '700b87076fd96eb9446d', '--step', 'start', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--params-json', '{{ params | flowc_params }}', '--print-output', '--branch', 'user.ci'],
         doc_md='Parse the export.',
     )
     tasks['clean_orders'] = FlowcStep(
         task_id='clean_orders',
-        argv=['step', '--flow', 'DailySalesETL', '--code', 'b465336a9b5b78dfbd2b', '--step', 'clean_orders', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
+        argv=['step', '--flow', 'DailySalesETL', '--code', '700b87076fd96eb9446d', '--step', 'clean_orders', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--print-output', '--branch', 'user.ci'],
         execution_timeout=datetime.timedelta(seconds=660),
         doc_md='Keep paid orders, converted to EUR.',
     )
     tasks['clean_customers'] = FlowcStep(
         task_id='clean_customers',
-        argv=['step', '--flow', 'DailySalesETL', '--code', 'b465336a9b5b78dfbd2b', '--step', 'clean_customers', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
+        argv=['step', '--flow', 'DailySalesETL', '--code', '700b87076fd96eb9446d', '--step', 'clean_customers', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--print-output', '--branch', 'user.ci'],
         env={'REPORT_LOCALE': 'fr_FR'},
         doc_md='The distinct customers seen today.',
     )
     tasks['merge'] = FlowcStep(
         task_id='merge',
-        argv=['step', '--flow', 'DailySalesETL', '--code', 'b465336a9b5b78dfbd2b', '--step', 'merge', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
+        argv=['step', '--flow', 'DailySalesETL', '--code', '700b87076fd96eb9446d', '--step', 'merge', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--print-output', '--branch', 'user.ci'],
         doc_md='Bring both halves together.',
     )
     tasks['report'] = FlowcStep(
         task_id='report',
-        argv=['step', '--flow', 'DailySalesETL', '--code', 'b465336a9b5b78dfbd2b', '--step', 'report', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
+        argv=['step', '--flow', 'DailySalesETL', '--code', '700b87076fd96eb9446d', '--step', 'report', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--print-output', '--branch', 'user.ci'],
         doc_md='Revenue per customer.',
     )
     tasks['end'] = FlowcStep(
         task_id='end',
-        argv=['step', '--flow', 'DailySalesETL', '--code', 'b465336a9b5b78dfbd2b', '--step', 'end', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
+        argv=['step', '--flow', 'DailySalesETL', '--code', '700b87076fd96eb9446d', '--step', 'end', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--print-output', '--branch', 'user.ci'],
         doc_md='Done.',
     )
 
