@@ -136,7 +136,7 @@ def run(args: argparse.Namespace) -> int:
         tags = identity.check_user_tags(args.tag)
         task_env = task_context.local_run_env(tags, args.branch, args.production)
         if any(spec.name == "card" for spec in specs):
-            # Also here: the steps' @environment does not reach `flowc run`'s tasks everywhere yet.
+            # For every task (the --with pass also puts it in each step's @environment).
             task_env[decospecs.CARD_ENV[0]] = decospecs.CARD_ENV[1]
         record = task_context.run_record(flow, {**os.environ, **task_env})
     except ValueError as exc:  # a bad tag, or a branch name @project's rule refuses
@@ -149,6 +149,14 @@ def run(args: argparse.Namespace) -> int:
     except (OSError, ValueError) as exc:
         print(f"flowc run: cannot prepare the datastore {args.datastore}: {exc}", file=err)
         return 1
+    if store.storage.list_dirs(layout.run_prefix(flow.name, run_id)) or store.read_run_meta(run_id):
+        # A run id names one run: a second run under it would mix its tasks with the first's.
+        print(
+            f"flowc run: run {run_id} of {flow.name} already exists in {store.storage.root}; choose another "
+            f"--run-id (or leave it out for a new one). The existing run is left as it is",
+            file=err,
+        )
+        return 2
     resume = getattr(args, "resume", None)  # `flowc resume` (flowc/commands/resume.py)
     if resume is not None:
         from flowc.runner.resume import ResumeError

@@ -142,3 +142,14 @@ def test_ctrl_c_stops_running_tasks_and_exits_130(tmp_path):
     ds = FlowDatastore.open(str(tmp_path / "ds"), "SleepyFlow")
     assert ds.read_manifest("t1", "nap") is None
     assert ds.read_run_meta("t1")["status"] == "interrupted"
+
+
+def test_a_run_id_already_used_is_refused_and_the_first_run_left_alone(tmp_path):
+    flow = Path(__file__).parents[1] / "shapes" / "linear.py"
+    assert flowc_run(tmp_path, str(flow)).returncode == 0
+    ds = FlowDatastore.open(str(tmp_path / "ds"), flow_name(flow))
+    before = ds.read_run_meta("t1")
+    again = flowc_run(tmp_path, str(flow))
+    assert again.returncode == 2
+    assert f"run t1 of {flow_name(flow)} already exists" in again.stderr and "choose another --run-id" in again.stderr
+    assert ds.read_run_meta("t1") == before
