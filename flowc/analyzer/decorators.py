@@ -380,7 +380,8 @@ def flow_schedule(ctx: Context, p: ParsedDecorator) -> Schedule | None:
             "FC305",
             p.arg_nodes.get("cron", p.node),
             f"invalid cron expression {cron!r}: {exc}",
-            hint="five fields: minute hour day-of-month month day-of-week, e.g. '30 6 * * 1-5'",
+            hint="five fields: minute hour day-of-month month day-of-week, e.g. '30 6 * * 1-5'; or AWS's six "
+            "(weekdays 1-7 from Sunday, one day field '?', a year), e.g. '30 6 ? * 2-6 *'",
         )
         return None
     tz = a.get("timezone")

@@ -11,8 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 _DAY_NAMES = ("SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT")
-# Lowest value of each of the first four fields, used to spell Unix's "*/n" as AWS's "start/n".
+# First and last value of each of the first four fields, to spell Unix's steps as AWS's "start/n".
 _FIELD_START = (0, 0, 1, 1)
+_FIELD_END = (59, 23, 31, 12)
 
 
 @dataclass(frozen=True)
@@ -34,7 +35,10 @@ def to_aws(cron: str) -> AwsCron:
             f"{cron!r} restricts both the day of the month and the day of the week, which cron reads "
             "as 'either'; AWS schedules take only one of the two",
         )
-    out = [_star_step(f, start) for f, start in zip((minute, hour, dom, month), _FIELD_START, strict=True)]
+    out = [
+        _aws_field(f, start, end)
+        for f, start, end in zip((minute, hour, dom, month), _FIELD_START, _FIELD_END, strict=True)
+    ]
     if dow_any:
         out.append("?")
     else:
@@ -48,9 +52,23 @@ def to_aws(cron: str) -> AwsCron:
     return AwsCron(f"cron({' '.join(out)})")
 
 
-def _star_step(field: str, start: int) -> str:
-    # AWS documents steps as "start/n"; Unix's "*/n" means the same from the field's first value.
-    return ",".join(f"{start}/{p[2:]}" if p.startswith("*/") else p for p in field.split(","))
+def _aws_field(field: str, start: int, end: int) -> str:
+    """A Unix field in AWS's spelling. AWS documents steps as `start/n` (to the field's end): Unix's
+    `*/n` is `start/n`, `a-end/n` is `a/n`; a stepped range that stops earlier is written as its list."""
+    out = []
+    for part in field.split(","):
+        rng, slash, step = part.partition("/")
+        if not slash:
+            out.append(part)
+        elif rng == "*":
+            out.append(f"{start}/{step}")
+        else:
+            a, _, b = rng.partition("-")
+            if not b or int(b) == end:
+                out.append(f"{a}/{step}")
+            else:
+                out.extend(str(v) for v in range(int(a), int(b) + 1, int(step)))
+    return ",".join(out)
 
 
 def _day(token: str) -> int:

@@ -240,6 +240,10 @@ class Lowering(StepVisitor[None]):
         deco = step.decorators
         if deco.timeout_seconds is not None:
             state["TimeoutSeconds"] = deco.timeout_seconds + TIMEOUT_GRACE_SECONDS
+            # ASL wants HeartbeatSeconds below TimeoutSeconds (CreateStateMachine refuses the definition
+            # otherwise); a heartbeat that could only fire after the timeout would add nothing anyway.
+            if state.get("HeartbeatSeconds", 0) >= state["TimeoutSeconds"]:
+                del state["HeartbeatSeconds"]
         if deco.retry is not None and deco.retry.times > 0:
             state["Retry"] = [
                 {

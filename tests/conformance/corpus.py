@@ -1,0 +1,228 @@
+"""The conformance corpus: which flows run, with which parameter values, on which executors.
+
+Flows: `examples/`, `tests/shapes/`, and `tests/conformance/flows/` (Metaflow's graph shapes, the
+Metaflow-compatibility and semantics cases found outside the project, copied with their first-line
+notes, and one flow per row of docs/semantics.md under `flows/rows/`). A flow that takes a parameter
+or a switch value runs once per value in RUNS: every case of every switch.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from flowc.compiler import analyze
+from flowc.ir import Flow, ParamType
+from tests.conftest import ROOT, example_files, shape_files
+
+HERE = Path(__file__).resolve().parent
+FLOWS = HERE / "flows"
+
+# Parameter values per run, by flow path relative to the repository. A flow not listed runs once with
+# its defaults. Values are typed as in JSON; each executor passes them its own way (CLI text, Airflow
+# conf, Step Functions input, Argo parameters).
+RUNS: dict[str, list[dict[str, Any]]] = {
+    "tests/shapes/switch.py": [{}, {"size": 5000}],
+    "tests/shapes/parameters.py": [{}, {"who": "it's $(whoami)", "count": 7, "loud": True, "config": {"k": [3]}}],
+    "tests/conformance/flows/semantics/02_switch_skip_ahead.py": [{"mode": "enrich"}, {"mode": "skip"}],
+    "tests/conformance/flows/semantics/20_empty_foreach.py": [{}, {"batches": [1, 2]}],
+    "tests/conformance/flows/metaflow-compat/05_switch_case_also_reached_elsewhere.py": [
+        {"route_case": "a"},
+        {"route_case": "skip"},
+    ],
+    "tests/conformance/flows/metaflow-compat/06_join_after_switch_in_branch.py": [{"k_case": "c"}, {"k_case": "d"}],
+    "tests/conformance/flows/metaflow-compat/11_parameter_default_none.py": [{}, {"s": "given"}],
+    "tests/conformance/flows/metaflow-graphs/graph_branch_in_switch.py": [
+        {"mode_case": "process"},
+        {"mode_case": "skip"},
+    ],
+    "tests/conformance/flows/metaflow-graphs/graph_foreach_in_switch.py": [
+        {"mode_case": "process"},
+        {"mode_case": "skip"},
+    ],
+    "tests/conformance/flows/metaflow-graphs/graph_switch_basic.py": [
+        {"condition_case": "case1"},
+        {"condition_case": "case2"},
+        {"condition_case": "case3"},
+    ],
+    "tests/conformance/flows/metaflow-graphs/graph_switch_in_branch.py": [
+        {"condition_case": "case1"},
+        {"condition_case": "case2"},
+    ],
+    "tests/conformance/flows/metaflow-graphs/graph_switch_nested.py": [
+        {"condition1_case": "case1", "condition2_case": "case2_1"},
+        {"condition1_case": "case1", "condition2_case": "case2_2"},
+        {"condition1_case": "case2"},
+    ],
+}
+
+# Flows left out of some executors, and why (each reason is also in docs/semantics.md or the target's
+# docs). Keys are paths as in RUNS; values map an executor (or "*" for every flowc executor, "metaflow"
+# for the oracle) to the reason.
+EXCLUDED: dict[str, dict[str, str]] = {
+    "tests/conformance/flows/semantics/19b_nested_foreach_airflow.py": {
+        "*": "1,056 tasks: too big for the suite's budget; Airflow's per-level map limit is tested in "
+        "tests/targets/airflow",
+        "metaflow": "1,056 tasks: too big for the suite's budget",
+    },
+    "tests/conformance/flows/metaflow-compat/14_retry_waits_two_minutes_locally.py": {
+        "airflow3": "deployed targets keep @retry's delay (2 minutes) by design",
+        "airflow2": "deployed targets keep @retry's delay (2 minutes) by design",
+        "sfn-worker": "deployed targets keep @retry's delay (2 minutes) by design",
+    },
+    "tests/conformance/flows/metaflow-graphs/graph_parallel.py": {
+        "*": "@parallel (multi-node) is not supported by flowc: FC303 at check (a clear refusal is the "
+        "expected behaviour)",
+    },
+}
+
+# Where Metaflow is wrong, flowc's answer is the reference and Metaflow's is not compared
+# (docs/semantics.md says why).
+METAFLOW_WRONG: dict[str, str] = {
+    "tests/conformance/flows/semantics/20_empty_foreach.py": "Metaflow fails the split task ('Foreach iterator "
+    "... produced zero splits'); flowc runs the join with no inputs, on every target (issue 13, section 5)",
+    "tests/conformance/flows/semantics/13_foreach_over_set.py": "Metaflow issue 469: every task re-iterates the "
+    "set, whose order changes with string hashing per process: items are seen twice or never",
+}
+
+
+@dataclass(frozen=True)
+class Case:
+    """One run of one flow: a flow file and the parameter values it runs with."""
+
+    path: Path
+    params: tuple[tuple[str, Any], ...] = ()
+    excluded: tuple[tuple[str, str], ...] = field(default=())
+
+    @property
+    def rel(self) -> str:
+        return self.path.relative_to(ROOT).as_posix()
+
+    @property
+    def id(self) -> str:
+        short = self.rel.removeprefix("tests/conformance/flows/").removeprefix("tests/")
+        short = short.removesuffix(".py")
+        if self.params:
+            short += "[" + ",".join(f"{k}={json.dumps(v)}" for k, v in self.params) + "]"
+        return short
+
+    @property
+    def key(self) -> str:
+        """A file-name-safe, unique name for this run (its folder and run id)."""
+        digest = hashlib.sha256(self.id.encode()).hexdigest()[:10]
+        return f"{self.path.stem.replace('_', '-')[:40]}-{digest}"
+
+    @property
+    def param_values(self) -> dict[str, Any]:
+        return dict(self.params)
+
+    def source_hash(self) -> str:
+        """The flow file and the parameters: what the oracle's cached dump depends on."""
+        h = hashlib.sha256(self.path.read_bytes())
+        h.update(json.dumps(self.params, sort_keys=True).encode())
+        return h.hexdigest()
+
+    def skip_reason(self, executor: str) -> str | None:
+        reasons = dict(self.excluded)
+        if executor in reasons:
+            return reasons[executor]
+        if executor != "metaflow" and "*" in reasons:
+            return reasons["*"]
+        return None
+
+
+@cache
+def flow_of(path: Path) -> Flow | None:
+    """The flow's IR, or None when flowc refuses it (then every flowc executor fails the same way)."""
+    return analyze(path).flow
+
+
+def dialect(path: Path) -> str:
+    # Read from the source, not the IR: a flow flowc refuses is still a Metaflow flow for the oracle.
+    text = path.read_text()
+    return "metaflow" if "from metaflow import" in text or "import metaflow" in text else "flowc"
+
+
+def flow_files() -> list[Path]:
+    rows = sorted(FLOWS.glob("*/*.py"))
+    return [*example_files(), *shape_files(), *rows]
+
+
+def cases() -> list[Case]:
+    out = []
+    for path in flow_files():
+        rel = path.relative_to(ROOT).as_posix()
+        excluded = tuple(sorted(EXCLUDED.get(rel, {}).items()))
+        for params in RUNS.get(rel, [{}]):
+            out.append(Case(path, tuple(sorted(params.items())), excluded))
+    return out
+
+
+def param_text(flow: Flow | None, name: str, value: Any) -> str:
+    """A parameter value as a person types it on a command line (`--param name=TEXT`)."""
+    ptype = None
+    if flow is not None:
+        try:
+            ptype = flow.parameter(name).type
+        except KeyError:
+            ptype = None
+    if isinstance(value, str) and ptype is not ParamType.JSON:
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return json.dumps(value)
+
+
+def references(case: Case) -> tuple[str, ...]:
+    """The executors whose dumps this case is compared with, best first: Metaflow for a Metaflow flow
+    (unless Metaflow is wrong there), and `flowc run` always (the reference when Metaflow is not)."""
+    if dialect(case.path) == "metaflow" and case.rel not in METAFLOW_WRONG and case.skip_reason("metaflow") is None:
+        return ("metaflow", "flowc-run")
+    return ("flowc-run",)
+
+
+# The right values, written down: what a case's reference run must show. Shapes and examples also
+# bring their expected.json (outcome and `end` artifacts, for their default parameters). Keys are
+# case ids; a task's artifacts are compared as canonical data.
+EXPECT: dict[str, dict[str, Any]] = {
+    "hostile/sysexit0": {"outcome": "failed", "failed_step": "start"},
+    'semantics/02_switch_skip_ahead[mode="enrich"]': {"tasks": {"end": {"note": "enriched"}}},
+    'semantics/02_switch_skip_ahead[mode="skip"]': {"tasks": {"end": {"note": "raw"}}},
+    "semantics/13_foreach_over_set": {
+        "tasks": {
+            "join": {
+                "missing": [],
+                "visited_all": sorted(["north", "south", "east", "west", "central", "coastal", "alpine", "delta"]),
+            }
+        }
+    },
+    "semantics/20_empty_foreach": {"tasks": {"all_done": {"counts": []}}},
+    "semantics/20_empty_foreach[batches=[1, 2]]": {"tasks": {"all_done": {"counts": [0, 0]}}},
+    "metaflow-compat/01_recursive_switch_cycle": {"tasks": {"end": {"n": 3}}},
+    "metaflow-compat/08_metaflow_import_inside_step": {"tasks": {"start": {"name": "start"}}},
+    "metaflow-compat/11_parameter_default_none": {"tasks": {"end": {"s": None}}},
+    'metaflow-compat/11_parameter_default_none[s="given"]': {"tasks": {"end": {"s": "given"}}},
+    "metaflow-compat/12_environment_ignored_by_run": {"tasks": {"start": {"v": "set"}}},
+    "metaflow-compat/13_foreach_stack": {"tasks": {"a/0": {"s": [(0, 1, "x")]}}},
+}
+
+
+def expectations(case: Case) -> dict[str, Any]:
+    """What the case's reference run must show (EXPECT, and expected.json for shapes and examples)."""
+    want: dict[str, Any] = {}
+    expected_file = case.path.parent / "expected.json"
+    if not case.params and expected_file.exists() and case.path.parent != FLOWS:
+        data = json.loads(expected_file.read_text()).get(case.path.name)
+        if data is not None:
+            want["outcome"] = "ok" if data["ok"] else "failed"
+            if not data["ok"]:
+                want["failed_step"] = data["failed_step"]
+            if "end" in data:
+                # JSON values: compared with the artifacts as JSON would show them (tuples as lists).
+                want["tasks_json"] = {"end": data["end"]}
+    want.update(EXPECT.get(case.id, {}))
+    return want
