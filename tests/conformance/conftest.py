@@ -106,5 +106,6 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             continue
         case: Case = callspec.params["case"]
         for name in (callspec.params.get("executor"), *references(case)):
-            if name:
+            # A case left out of an executor (corpus.EXCLUDED) never runs there, not even in the batch.
+            if name and case.skip_reason(name) is None:
                 _SUITE.want(name, case)

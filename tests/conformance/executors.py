@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from flowc.datastore.store import FlowDatastore
-from flowc.ir import Flow, JoinKind, Transition
+from flowc.ir import Flow
 from tests.conformance import canonical
 from tests.conformance.corpus import Case, flow_of, param_text
 from tests.conftest import ROOT
@@ -151,94 +151,40 @@ def _each(cases: list[Case], work: Path, one: Callable[[Case, Path], Result], wo
 Index = tuple[int, ...]
 
 
-def child_index(flow: Flow, parent: str, index: Index, child: str) -> Index:
-    """The index of `child` reached from task (`parent`, `index`) by a non-foreach edge.
-
-    The contract (COMMON.md, 1-2): foreach parts are kept up to the child's depth; per loop of the
-    child: the parent's iteration, + 1 on a back edge to the loop's header, 0 when entering the loop.
-    """
-    p, c = flow.step(parent), flow.step(child)
-    fe, iters = index[: p.foreach_depth], dict(zip(p.loops, index[p.foreach_depth :], strict=False))
-    out = list(fe[: c.foreach_depth])
-    for loop in c.loops:
-        if loop in iters:
-            out.append(iters[loop] + (1 if child == loop and flow.is_back_edge(parent, child) else 0))
-        else:
-            out.append(0)
-    return tuple(out)
+class _TaskFailed(Exception):
+    pass
 
 
 class StepDriver:
-    """Runs a flow one `flowc step` process at a time, each task when its inputs are done.
-
-    A task's children come from its output (foreach count, switch case); a static join runs when all
-    its parents arrived, or, when nothing else can run, with the ones that did (a switch inside a
-    branch leaves a case that never runs): as an orchestrator's "all done or skipped" rule does.
-    """
+    """Runs a flow one `flowc step` process at a time, each task once its inputs are done, its children
+    from its output (foreach count, switch case): flowc.paths.drive, the same rules as `flowc run`."""
 
     def __init__(self, flow: Flow, case: Case, work: Path) -> None:
         self.flow, self.case, self.work = flow, case, work
         self.datastore = str(work / "datastore")
-        self.join_of = {s.closes: s.name for s in flow.steps if s.join is JoinKind.FOREACH and s.closes}
-        self.order = {s.name: i for i, s in enumerate(flow.walk())}
 
     def run(self) -> Result:
+        from flowc import paths
         from flowc.datastore.package import build_code_package
 
-        flow = self.flow
-        package = build_code_package(flow, self.case.path)
-        store = FlowDatastore.open(self.datastore, flow.name)
+        package = build_code_package(self.flow, self.case.path)
+        store = FlowDatastore.open(self.datastore, self.flow.name)
         store.put_code(package.id, package.data)
         log = self.work / "driver.log"
-        ready: list[tuple[str, Index]] = [("start", ())]
-        arrived: dict[tuple[str, Index], int] = {}
-        expected: dict[tuple[str, Index], int] = {}
         failed: str | None = None
-        done = 0
         with log.open("w") as out:
-            while (ready or arrived) and failed is None:
-                if not ready:
-                    # Nothing can run: the earliest waiting join runs with the inputs that came.
-                    key = min(arrived, key=lambda k: (self.order[k[0]], k[1]))
-                    del arrived[key]
-                    ready.append(key)
-                step, index = ready.pop(0)
+
+            def run(step: str, index: Index) -> dict[str, Any]:
                 output = self._task(package.id, step, index, out)
                 if output is None:
-                    failed = step
-                    break
-                done += 1
-                if done > 5000:
-                    failed = "<runaway>"
-                    break
-                for child in self._children(step, index, output, expected):
-                    c = flow.step(child[0])
-                    if c.join is None:
-                        ready.append(child)
-                        continue
-                    arrived[child] = arrived.get(child, 0) + 1
-                    want = expected.get(child, len(flow.parents(child[0])))
-                    if arrived[child] >= want:
-                        del arrived[child]
-                        ready.append(child)
-        return Result(dump_store(store, "conformance", failed is None, failed), str(log))
+                    raise _TaskFailed(step)
+                return output
 
-    def _children(
-        self, step: str, index: Index, output: dict[str, Any], expected: dict[tuple[str, Index], int]
-    ) -> list[tuple[str, Index]]:
-        s = self.flow.step(step)
-        if s.transition is Transition.END:
-            return []
-        if s.transition is Transition.FOREACH:
-            count = int(output["foreach_count"])
-            join = (self.join_of[step], index)
-            expected[join] = count
-            body = s.successors[0]
-            return [(body, (*index, k)) for k in range(count)] if count else [join]
-        targets = s.successors
-        if s.transition is Transition.SWITCH:
-            targets = tuple(c.step for c in s.switch_cases if c.value == output["switch_case"])
-        return [(t, child_index(self.flow, step, index, t)) for t in targets]
+            try:
+                paths.drive(self.flow, run)
+            except _TaskFailed as exc:
+                failed = str(exc)
+        return Result(dump_store(store, "conformance", failed is None, failed), str(log))
 
     def _task(self, code: str, step: str, index: Index, out: Any) -> dict[str, Any] | None:
         s = self.flow.step(step)
@@ -412,21 +358,22 @@ def airflow(version: str, cases: list[Case], work: Path) -> dict[str, Result]:
 # -- Step Functions, worker mode, on moto's ASL interpreter -----------------------------------------
 
 SFN_ROLE = "arn:aws:iam::123456789012:role/flowc-sfn"
+SCHEDULER_ROLE = "arn:aws:iam::123456789012:role/flowc-scheduler"
+SFN_IN_FLIGHT = 3
 SFN_BUCKET = "flowc-conformance"
 
 
 def sfn_worker(cases: list[Case], work: Path) -> dict[str, Result]:
-    import re as _re
 
     from flowc.targets.step_functions import deploy
 
     from flowc.compiler import compile_flow
-    from flowc.datastore.s3 import S3Storage
-    from tests.targets.step_functions.moto_env import moto_server, wait_for_execution
+    from tests.targets.step_functions.moto_env import moto_server
 
     out: dict[str, Result] = {}
     with moto_server() as aws:
-        s3, sfn = aws.client("s3"), aws.client("stepfunctions")
+        s3, sfn, scheduler = aws.client("s3"), aws.client("stepfunctions"), aws.client("scheduler")
+        params: dict[str, str] = {}
         s3.create_bucket(Bucket=SFN_BUCKET)
         queue = str(aws.client("sqs").create_queue(QueueName="flowc-conformance")["QueueUrl"])
         log = work / "worker.log"
@@ -437,7 +384,7 @@ def sfn_worker(cases: list[Case], work: Path) -> dict[str, Result]:
             stderr=subprocess.STDOUT,
             cwd=work,
         )
-        started: dict[str, tuple[Flow, str, str]] = {}
+        pending: list[tuple[str, Flow, str, str]] = []
         try:
             for case in cases:
                 flow = flow_of(case.path)
@@ -452,27 +399,27 @@ def sfn_worker(cases: list[Case], work: Path) -> dict[str, Result]:
                     out[case.id] = refused(case, "; ".join(errors))
                     continue
                 try:
-                    plan = deploy.plan(result.output, sfn, s3, aws.client("scheduler"), SFN_ROLE, None)
-                    arn = deploy.apply(plan, flow, sfn, s3, aws.client("scheduler"))
+                    plan = deploy.plan(result.output, sfn, s3, scheduler, SFN_ROLE, SCHEDULER_ROLE)
+                    arn = deploy.apply(plan, flow, sfn, s3, scheduler)
                 except Exception as exc:  # CreateStateMachine refused the definition
                     out[case.id] = refused(case, f"deploy: {type(exc).__name__}: {exc}")
                     continue
-                execution = sfn.start_execution(
-                    stateMachineArn=arn, name="conformance", input=json.dumps(case.param_values)
-                )
-                started[case.id] = (flow, datastore, execution["executionArn"])
-            for name, (flow, datastore, arn) in started.items():
-                try:
-                    done = wait_for_execution(sfn, arn, timeout=300)
-                except TimeoutError as exc:
-                    done = {"status": "TIMED_OUT", "cause": str(exc)}
-                ok = done["status"] == "SUCCEEDED"
-                cause = str(done.get("cause") or "")
-                m = _re.search(r"step (\S+?)(?:/[\d.]+)? failed", cause)
-                failed_step = m.group(1) if m else (None if ok else f"<{done['status']}>")
-                store = FlowDatastore(S3Storage(datastore, client=s3), flow.name)
-                dump = dump_store(store, "conformance", ok, failed_step)
-                out[name] = Result(dump, f"{log}; execution {done['status']}: {cause[:2000]}")
+                pending.append((case.id, flow, datastore, arn))
+                params[case.id] = json.dumps(case.param_values)
+            # A few executions at a time: moto's interpreter gives a task without TimeoutSeconds 60 s (AWS:
+            # 99999999), counted from when its message is queued, so a long queue would time tasks out.
+            for at in range(0, len(pending), SFN_IN_FLIGHT):
+                group = pending[at : at + SFN_IN_FLIGHT]
+                running = []
+                for name, flow, datastore, arn in group:
+                    try:
+                        execution = sfn.start_execution(stateMachineArn=arn, name="conformance", input=params[name])
+                        running.append((name, flow, datastore, execution["executionArn"]))
+                    except Exception as exc:  # StartExecution refused the input
+                        dump = {"outcome": "harness-error", "failed_step": None, "tasks": {}}
+                        out[name] = Result(dump, f"StartExecution: {type(exc).__name__}: {exc}")
+                for name, flow, datastore, arn in running:
+                    out[name] = _sfn_result(sfn, s3, flow, datastore, arn, log)
         finally:
             worker.terminate()
             try:
@@ -480,6 +427,27 @@ def sfn_worker(cases: list[Case], work: Path) -> dict[str, Result]:
             except subprocess.TimeoutExpired:
                 worker.kill()
     return out
+
+
+def _sfn_result(sfn: Any, s3: Any, flow: Flow, datastore: str, arn: str, log: Path) -> Result:
+    from flowc.datastore.s3 import S3Storage
+    from tests.targets.step_functions.moto_env import wait_for_execution
+
+    try:
+        done = wait_for_execution(sfn, arn, timeout=300)
+    except TimeoutError as exc:
+        done = {"status": "TIMED_OUT", "cause": str(exc)}
+    ok = done["status"] == "SUCCEEDED"
+    cause = str(done.get("cause") or "")
+    m = re.search(r"step (\S+?)(?:/[\d.]+)? failed", cause)
+    failed_step = m.group(1) if m else (None if ok else f"<{done['status']}>")
+    try:
+        store = FlowDatastore(S3Storage(datastore, client=s3), flow.name)
+        dump = dump_store(store, "conformance", ok, failed_step)
+    except Exception as exc:  # reading the run back failed: say so for this run only
+        dump = {"outcome": "harness-error", "failed_step": None, "tasks": {}}
+        cause = f"reading the datastore: {type(exc).__name__}: {exc}; {cause}"
+    return Result(dump, f"{log}; execution {done['status']}: {cause[:2000]}")
 
 
 # -- Metaflow, the oracle ----------------------------------------------------------------------------

@@ -182,6 +182,8 @@ def main(argv: list[str]) -> int:
         return 0
     flow_name = _flow_name(workdir / "metaflow.log")
     dump = dump_run(flow_name, run_id_file.read_text().strip(), proc.returncode == 0)
+    if proc.returncode != 0 and not dump["tasks"] and dump["failed_step"] is None:
+        dump["outcome"] = "refused"  # Metaflow stopped before any task ran
     if proc.returncode != 0:
         text = (workdir / "metaflow.log").read_text()
         # A task that failed before it registered is not in the client: its step is in the summary.
