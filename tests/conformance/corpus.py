@@ -63,6 +63,10 @@ RUNS: dict[str, list[dict[str, Any]]] = {
 # Flows left out of some executors, and why (each reason is also in docs/semantics.md or the target's
 # docs). Keys are paths as in RUNS; values map an executor (or "*" for every flowc executor, "metaflow"
 # for the oracle) to the reason.
+_NO_LOOPS_ON_AIRFLOW = {
+    "airflow3": "Airflow DAGs cannot loop: a clean FC5xx at compile (issue 9)",
+    "airflow2": "Airflow DAGs cannot loop: a clean FC5xx at compile (issue 9)",
+}
 EXCLUDED: dict[str, dict[str, str]] = {
     "tests/conformance/flows/semantics/19b_nested_foreach_airflow.py": {
         "*": "1,056 tasks: too big for the suite's budget; Airflow's per-level map limit is tested in "
@@ -74,14 +78,14 @@ EXCLUDED: dict[str, dict[str, str]] = {
         "airflow2": "deployed targets keep @retry's delay (2 minutes) by design",
         "sfn-worker": "deployed targets keep @retry's delay (2 minutes) by design",
     },
-    "tests/conformance/flows/metaflow-compat/01_recursive_switch_cycle.py": {
-        "airflow3": "Airflow DAGs cannot loop: a clean FC5xx at compile (issue 9)",
-        "airflow2": "Airflow DAGs cannot loop: a clean FC5xx at compile (issue 9)",
-    },
-    "tests/conformance/flows/metaflow-graphs/graph_recursive_switch.py": {
-        "airflow3": "Airflow DAGs cannot loop: a clean FC5xx at compile (issue 9)",
-        "airflow2": "Airflow DAGs cannot loop: a clean FC5xx at compile (issue 9)",
-    },
+    "tests/conformance/flows/metaflow-compat/01_recursive_switch_cycle.py": _NO_LOOPS_ON_AIRFLOW,
+    "tests/conformance/flows/metaflow-graphs/graph_recursive_switch.py": _NO_LOOPS_ON_AIRFLOW,
+    "tests/conformance/flows/switch/loop_in_branch.py": _NO_LOOPS_ON_AIRFLOW,
+    "tests/conformance/flows/switch/loop_in_foreach.py": _NO_LOOPS_ON_AIRFLOW,
+    "tests/conformance/flows/switch/loop_max_iterations.py": _NO_LOOPS_ON_AIRFLOW,
+    "tests/conformance/flows/switch/loop_nested.py": _NO_LOOPS_ON_AIRFLOW,
+    "tests/conformance/flows/switch/loop_to_earlier_step.py": _NO_LOOPS_ON_AIRFLOW,
+    "tests/conformance/flows/switch/loop_two_exits.py": _NO_LOOPS_ON_AIRFLOW,
     "tests/conformance/flows/metaflow-graphs/graph_parallel.py": {
         "*": "@parallel (multi-node) is not supported by flowc: FC303 at check (a clear refusal is the "
         "expected behaviour)",
@@ -169,12 +173,23 @@ def flow_files() -> list[Path]:
     return [*example_files(), *shape_files(), *rows]
 
 
+def _expected_runs(path: Path) -> list[dict[str, Any]] | None:
+    """The runs a folder's expected.json lists for a flow (a list of {"params", "ok", "end"}), if any."""
+    expected_file = path.parent / "expected.json"
+    if not expected_file.exists():
+        return None
+    entry = json.loads(expected_file.read_text()).get(path.name)
+    return entry if isinstance(entry, list) else None
+
+
 def cases() -> list[Case]:
     out = []
     for path in flow_files():
         rel = path.relative_to(ROOT).as_posix()
         excluded = tuple(sorted(EXCLUDED.get(rel, {}).items()))
-        for params in RUNS.get(rel, [{}]):
+        listed = _expected_runs(path)
+        runs = RUNS.get(rel) or ([r.get("params", {}) for r in listed] if listed else [{}])
+        for params in runs:
             out.append(Case(path, tuple(sorted(params.items())), excluded))
     return out
 
@@ -233,14 +248,17 @@ def expectations(case: Case) -> dict[str, Any]:
     """What the case's reference run must show (EXPECT, and expected.json for shapes and examples)."""
     want: dict[str, Any] = {}
     expected_file = case.path.parent / "expected.json"
-    if not case.params and expected_file.exists() and case.path.parent != FLOWS:
-        data = json.loads(expected_file.read_text()).get(case.path.name)
-        if data is not None:
-            want["outcome"] = "ok" if data["ok"] else "failed"
-            if not data["ok"]:
-                want["failed_step"] = data["failed_step"]
-            if "end" in data:
-                # JSON values: compared with the artifacts as JSON would show them (tuples as lists).
-                want["tasks_json"] = {"end": data["end"]}
+    data = json.loads(expected_file.read_text()).get(case.path.name) if expected_file.exists() else None
+    if isinstance(data, list):  # one entry per run, by its parameters
+        data = next((d for d in data if d.get("params", {}) == case.param_values), None)
+    elif case.params:
+        data = None  # a single entry is for the default parameters
+    if data is not None:
+        want["outcome"] = "ok" if data["ok"] else "failed"
+        if not data["ok"] and "failed_step" in data:
+            want["failed_step"] = data["failed_step"]
+        if "end" in data:
+            # JSON values: compared with the artifacts as JSON would show them (tuples as lists).
+            want["tasks_json"] = {"end": data["end"]}
     want.update(EXPECT.get(case.id, {}))
     return want
