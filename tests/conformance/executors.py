@@ -76,9 +76,14 @@ def dump_store(store: FlowDatastore, run_id: str, ok: bool, failed_step: str | N
         values = {}
         for name in canonical.user_artifacts(list(manifest["artifacts"])):
             try:
-                values[name] = canonical.canonical(store.load_value(manifest["artifacts"][name]["sha"]))
+                value = store.load_value(manifest["artifacts"][name]["sha"])
             except Exception as exc:  # a class of the flow's module, not importable here
                 values[name] = {"unloadable": f"{type(exc).__name__}: {exc}"}
+                continue
+            # Like Metaflow's, flowc's tasks carry the flow's name as `name`: left out on both sides.
+            if name == "name" and value == store.flow:
+                continue
+            values[name] = canonical.canonical(value)
         tasks[f"{step}/{index}" if index else step] = values
     return {"outcome": "ok" if ok else "failed", "failed_step": None if ok else failed_step, "tasks": tasks}
 

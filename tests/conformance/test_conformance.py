@@ -18,7 +18,7 @@ from tests.conformance import canonical
 from tests.conformance.conftest import Suite
 from tests.conformance.corpus import Case, cases, expectations, flow_of, references
 from tests.conformance.executors import AIRFLOW_VENVS, Result, airflow_python, comparable, metaflow_python
-from tests.conformance.known import known
+from tests.conformance.known import STRICT, known
 
 EXECUTORS = ("flowc-run", "flowc-spawn", "step-driver", "argo", "airflow3", "airflow2", "sfn-worker")
 CASES = cases()
@@ -28,7 +28,7 @@ def _params() -> Iterator[Any]:
     for case in CASES:
         for executor in EXECUTORS:
             reason = known(case.id, executor)
-            marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
+            marks = [pytest.mark.xfail(strict=STRICT, reason=reason)] if reason else []
             yield pytest.param(executor, case, id=f"{case.id}::{executor}", marks=marks)
 
 
@@ -97,7 +97,7 @@ METAFLOW_CASES = [c for c in CASES if "metaflow" in references(c)]
 def _oracle_params() -> Iterator[Any]:
     for case in METAFLOW_CASES:
         reason = known(case.id, "metaflow")
-        marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
+        marks = [pytest.mark.xfail(strict=STRICT, reason=reason)] if reason else []
         yield pytest.param(case, id=case.id, marks=marks)
 
 
