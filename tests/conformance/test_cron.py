@@ -216,15 +216,15 @@ def emitted(tmp: Path, cron: str) -> dict[str, str | None]:
     path = tmp / "cron_flow.py"
     path.write_text(FLOW.format(cron=cron))
     out: dict[str, str | None] = {}
-    sf = compile_flow(str(path), "step-functions", {"datastore": "s3://b/p"})
+    sf = compile_flow(str(path), "step-functions", {"datastore": "s3://flowc-bucket/flowc"})
     schedule = [f for f in sf.files if f.path.endswith(".schedule.json")]
     out["step-functions"] = json.loads(schedule[0].content)["ScheduleExpression"] if schedule else None
     out["step-functions-problem"] = "; ".join(d.message for d in sf.diagnostics if d.severity.value == "error")
-    argo = compile_flow(str(path), "argo", {"datastore": "s3://b/p"})
+    argo = compile_flow(str(path), "argo", {"datastore": "s3://flowc-bucket/flowc"})
     (cw,) = [f for f in argo.files if f.path.endswith(".cron-workflow.yaml")]
     spec = yaml.safe_load(cw.content)["spec"]
     out["argo"] = spec["schedules"][0] if "schedules" in spec else spec["schedule"]
-    airflow = compile_flow(str(path), "airflow", {"datastore": "s3://b/p"})
+    airflow = compile_flow(str(path), "airflow", {"datastore": "s3://flowc-bucket/flowc"})
     m = re.search(r"^\s*schedule=(.+),$", airflow.files[0].content, re.M)
     assert m, "no schedule= in the DAG file"
     import ast
