@@ -10,7 +10,10 @@ import shlex
 import sys
 import time
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from flowc.runner.forkserver import ForkServer
 
 HELP = "run a flow locally, in parallel, through the same step runner the orchestrators use"
 
@@ -96,6 +99,24 @@ class Progress:
 
 
 def run(args: argparse.Namespace) -> int:
+    from flowc.analyzer import syntax
+    from flowc.runner.forkserver import ForkServer
+
+    # Started first, so that their interpreters start and import while this process analyses the flow:
+    # the syntax worker the analysis asks, and the fork server the tasks come from.
+    syntax.start_worker()
+    fork = not (args.spawn or os.environ.get("FLOWC_RUN_SPAWN", "") not in ("", "0"))
+    server = ForkServer.start({**os.environ, "PYTHONUNBUFFERED": "1"}) if fork else None
+    try:
+        return _run(args, server)
+    finally:
+        if server is not None and server.proc.returncode is None:
+            # Not handed to a scheduler (the run stopped before it started): nothing to wait for.
+            server.proc.kill()
+            server.close()
+
+
+def _run(args: argparse.Namespace, server: ForkServer | None) -> int:
     from flowc import decospecs, identity
     from flowc.commands._common import print_diagnostics, use_color
     from flowc.compiler import analyze
@@ -145,7 +166,9 @@ def run(args: argparse.Namespace) -> int:
     try:
         store = FlowDatastore.open(args.datastore, flow.name)
         package = build_code_package(flow, args.path)
-        store.put_code(package.id, package.data)
+        if not store.has_code(package.id):
+            # Named by its content: a package already stored is this one, so it is not packed again.
+            store.put_code(package.id, package.data)
     except (OSError, ValueError) as exc:
         print(f"flowc run: cannot prepare the datastore {args.datastore}: {exc}", file=err)
         return 1
@@ -202,7 +225,7 @@ def run(args: argparse.Namespace) -> int:
         env=task_env,
         clone=prepared.clone if resume is not None else None,
         source_dir=Path(args.path).parent,
-        fork_server=not (args.spawn or os.environ.get("FLOWC_RUN_SPAWN", "") not in ("", "0")),
+        fork_server=server if server is not None else False,
     )
     result = scheduler.run()
     status = "interrupted" if result.interrupted else "succeeded" if result.ok else "failed"

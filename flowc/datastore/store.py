@@ -136,6 +136,10 @@ class FlowDatastore:
             return None
         return meta
 
+    def has_code(self, code_id: str) -> bool:
+        """Whether the code package `code_id` is stored (ids are content hashes: same id, same package)."""
+        return self.storage.exists(layout.code_key(self.flow, code_id))
+
     def put_code(self, code_id: str, data: bytes) -> bool:
         """Upload a code package unless it is there already; True when it was written."""
         key = layout.code_key(self.flow, code_id)

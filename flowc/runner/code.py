@@ -49,9 +49,15 @@ def cache_root(store: FlowDatastore) -> Path:
     return Path.home() / ".cache" / "flowc" / "code"
 
 
+# Packages this process has read, by folder. An id is a content hash, so what a folder holds never
+# changes; the fork server reads a run's package once and its children find it here.
+_read: dict[Path, LoadedCode] = {}
+
+
 def fetch(store: FlowDatastore, code_id: str) -> LoadedCode:
     root = cache_root(store) / f"{store.flow}-{code_id}"
     if not (root / "meta.json").is_file():
+        _read.pop(root, None)
         try:
             data = store.get_code(code_id)
         except NotFound:
@@ -70,9 +76,12 @@ def fetch(store: FlowDatastore, code_id: str) -> LoadedCode:
                 raise
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
+    elif root in _read:
+        return _read[root]
     meta = json.loads((root / "meta.json").read_text())
     flow = Flow.from_json((root / "flow.json").read_text())
-    return LoadedCode(flow=flow, root=root, flow_file=root / "code" / meta["flow_file"])
+    loaded = _read[root] = LoadedCode(flow=flow, root=root, flow_file=root / "code" / meta["flow_file"])
+    return loaded
 
 
 @contextmanager

@@ -10,9 +10,17 @@ writes JSON lines to stdout:
 
     scheduler -> server  {"op": "run", "id": 7, "argv": ["step", ...], "log": "/path/attempt-0.log"}
                          {"op": "signal", "ids": [7, 8], "sig": 2}
+                         {"op": "env", "env": {"NAME": "value", ...}}   the environment of later tasks
+                         {"op": "code", "datastore": "...", "flow": "F", "code": "<id>"}  read once
     server -> scheduler  {"id": 7, "pid": 1234}      forked
     child  -> scheduler  {"id": 7, "exit": 0, "pid": 1234}   its own exit code, written just before it exits
     server -> scheduler  {"id": 7, "status": -9}     reaped (an exit code, or minus the signal)
+
+`flowc run` starts the server before it analyses the flow, so the interpreter's start-up and the
+imports overlap that work; the tasks' environment, known only after the analysis, follows in an
+"env" request. A "code" request has the server read the run's code package (`flowc.runner.code.fetch`:
+the extracted package and its IR, never the user's module) once, so that every child inherits it
+instead of reading and parsing it again.
 
 The child reports its own exit code so that tasks already running still report when the server dies;
 the server's report covers a child that could not (killed by a signal, `os._exit`). The scheduler takes
@@ -23,6 +31,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import gc
 import json
 import os
 import select
@@ -63,6 +72,15 @@ def _preload() -> None:
     import flowc.commands.step
     import flowc.runner.params
     import flowc.runner.task  # noqa: F401
+
+
+def _read_code(datastore: str, flow: str, code_id: str) -> None:
+    from flowc.datastore.store import FlowDatastore
+    from flowc.runner import code
+
+    # Whatever fails here fails again in each task, which reads the package itself and says why.
+    with contextlib.suppress(Exception):
+        code.fetch(FlowDatastore.open(datastore, flow), code_id)
 
 
 def _exit_code(value: object) -> int:
@@ -133,6 +151,14 @@ class _Server:
                 _send(self.resp_fd, {"id": task, "status": os.waitstatus_to_exitcode(status)})
 
     def _handle(self, req: dict[str, Any]) -> None:
+        if req["op"] == "env":
+            # Children inherit the server's environment, as a spawned task gets the scheduler's.
+            os.environ.clear()
+            os.environ.update({str(k): str(v) for k, v in req["env"].items()})
+            return
+        if req["op"] == "code":
+            _read_code(str(req["datastore"]), str(req["flow"]), str(req["code"]))
+            return
         if req["op"] == "signal":
             wanted = set(req["ids"])
             for pid, task in self.children.items():
@@ -210,6 +236,9 @@ def main() -> int:
     os.close(null)
     os.dup2(2, 1)
     _preload()
+    # What the imports allocated stays out of the collector's sight, so collections in the children
+    # do not write to (and copy) the pages they share with the server.
+    gc.freeze()
     return _Server(req_fd, resp_fd, saved).serve()
 
 
@@ -295,6 +324,21 @@ class ForkServer:
                 del self._tasks[task.id]
                 return None
         return task
+
+    def _request(self, message: Mapping[str, Any]) -> None:
+        with self._lock, contextlib.suppress(OSError, ValueError):
+            # A server that is gone has nothing to set up: its tasks are spawned instead.
+            if not self._dead:
+                self._req.write((json.dumps(message) + "\n").encode())
+                self._req.flush()
+
+    def set_env(self, env: Mapping[str, str]) -> None:
+        """The environment of the tasks submitted from now on."""
+        self._request({"op": "env", "env": dict(env)})
+
+    def read_code(self, datastore: str, flow: str, code_id: str) -> None:
+        """Have the server read a code package once, for the tasks submitted from now on."""
+        self._request({"op": "code", "datastore": datastore, "flow": flow, "code": code_id})
 
     def signal(self, tasks: Sequence[Forked], sig: int) -> None:
         line = json.dumps({"op": "signal", "ids": [t.id for t in tasks], "sig": sig}) + "\n"
@@ -396,4 +440,6 @@ class ForkServer:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # Straight out: the server owns no buffered output nor files to close, and tearing down every
+    # module it imported would only make `flowc run` wait longer at its end.
+    os._exit(main())

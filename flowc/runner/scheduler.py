@@ -170,7 +170,7 @@ class LocalScheduler:
         executable: Sequence[str] = (sys.executable, "-m", "flowc"),
         env: Mapping[str, str] | None = None,
         source_dir: Path | None = None,
-        fork_server: bool = True,
+        fork_server: bool | ForkServer = True,
         clone: Callable[[str, Index], bool] | None = None,
     ) -> None:
         self.flow = flow
@@ -198,7 +198,10 @@ class LocalScheduler:
         self.end_done = False
         # Tasks are forked from a server that has imported the runner once, unless asked not to or
         # the command is not this interpreter's own `flowc` (the server can only run that one).
-        self.use_fork_server = fork_server and self.executable == [sys.executable, "-m", "flowc"]
+        # A server given here was started early (`flowc run` starts it before analysing the flow) and
+        # is this scheduler's to close.
+        self.use_fork_server = bool(fork_server) and self.executable == [sys.executable, "-m", "flowc"]
+        self._started = fork_server if isinstance(fork_server, ForkServer) else None
         self._server: ForkServer | None = None
 
     # -- the graph -------------------------------------------------------------------------------
@@ -274,9 +277,18 @@ class LocalScheduler:
         done_q: _DoneQueue = queue.Queue()
         failures: list[Event] = []
         tasks_done = 0
-        if self.use_fork_server:
+        if self.use_fork_server and self._started is not None:
+            self._server, self._started = self._started, None
+            self._server.set_env(self.env)
+        elif self.use_fork_server:
             # None where fork is unavailable or the server cannot start: every task is then spawned.
             self._server = ForkServer.start(self.env)
+        if self._started is not None:  # given, but this scheduler cannot use it
+            self._started.close()
+            self._started = None
+        if self._server is not None:
+            # Every task reads this package: the server reads it once, and its children inherit it.
+            self._server.read_code(self.store.storage.root, self.flow.name, self.code_id)
         try:
             while ready or retries or running:
                 now = time.monotonic()
