@@ -130,12 +130,21 @@ def every_target_options(lifecycle: bool = False) -> str:
             lines += ["", f"  {name}: cannot be loaded: {exc.reason}"]
             continue
         opts = options_of(target, lifecycle)
-        lines += ["", f"  --target {name}" + ("" if opts else " (no options)")]
+        # compile's help lists the deploy-only options too (marked), so one page shows every option.
+        later = [] if lifecycle else [o for o in options_of(target, True) if o not in opts]
+        lines += ["", f"  --target {name}" + ("" if opts or later else " (no options)")]
         for o in opts:
-            flag = f"--{o.name}" + (f" {{{','.join(o.choices)}}}" if o.choices else "" if o.type is bool else " VALUE")
-            lines.append(f"    {flag}")
-            lines.append(f"        {_help(o)}")
+            lines += _option_lines(o)
+        if later:
+            lines.append("    (when deploying: flowc deploy, trigger, status, delete)")
+            for o in later:
+                lines += _option_lines(o)
     return "\n".join(lines)
+
+
+def _option_lines(o: Any) -> list[str]:
+    flag = f"--{o.name}" + (f" {{{','.join(o.choices)}}}" if o.choices else "" if o.type is bool else " VALUE")
+    return [f"    {flag}", f"        {_help(o)}"]
 
 
 def resolve_target(name: str) -> Any:

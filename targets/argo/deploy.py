@@ -168,7 +168,8 @@ def deploy(flow: Flow, result: TargetResult, options: Mapping[str, Any], out: IO
             why = str(exc)
     if why is not None:
         for line in offline_plan(docs, why):
-            print(f"# would {line}" if not line.startswith("offline") else f"# {line}", file=out)
+            plain = line.startswith(("offline", "no datastore"))
+            print(f"# {line}" if plain else f"# would {line}", file=out)
         print("---\n".join(dump(d) for d in docs), end="", file=out)
     if dry_run:
         print("dry run: nothing changed", file=out)

@@ -67,7 +67,7 @@ def test_dry_run_without_a_cluster_prints_an_offline_plan(capsys, no_cluster, tm
     code, out, err = flowc(capsys, "deploy", str(DAILY), "-t", "argo", "--dry-run")
     assert code == 0, err
     assert "# offline plan (no Kubernetes configuration" in out
-    assert "no datastore is bound" in out
+    assert "\n# no datastore is bound: deploying needs --datastore" in out
     assert f"# would create or replace WorkflowTemplate {TEMPLATE}" in out
     assert [d["kind"] for d in yaml_docs(out.split("dry run:")[0].split("\n", 3)[-1])] == [
         "WorkflowTemplate",
