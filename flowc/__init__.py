@@ -5,6 +5,7 @@ the runner imports it in every task, so nothing here pulls in the compiler's dep
 """
 
 from flowc.api import (
+    Config,
     FlowSpec,
     IncludeFile,
     JSONType,
@@ -13,6 +14,7 @@ from flowc.api import (
     catch,
     conda,
     conda_base,
+    config_expr,
     environment,
     image,
     loop,
@@ -30,6 +32,7 @@ from flowc.current import current
 __version__ = "0.1.0"
 
 __all__ = [
+    "Config",
     "FlowSpec",
     "IncludeFile",
     "JSONType",
@@ -39,6 +42,7 @@ __all__ = [
     "catch",
     "conda",
     "conda_base",
+    "config_expr",
     "current",
     "environment",
     "image",

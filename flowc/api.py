@@ -8,7 +8,7 @@ else: their meaning (retries, timeouts, catching) is enforced by the runner, the
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any, TypeVar
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -113,6 +113,97 @@ class IncludeFile(Parameter):
     ) -> None:
         super().__init__(name, default=default, type=str, help=help, required=required, **kwargs)
         self.is_text = is_text
+
+
+class _Pending(Mapping):
+    """A config's value, or part of one, that this process does not know (Config, config_expr):
+    reading attributes or items gives more of the same, and `**` unpacks nothing. Only decorator
+    arguments meet these at import time, and flowc takes those from the compiled flow instead."""
+
+    def __init__(self, expr: str) -> None:
+        self.__dict__["_expr"] = expr
+
+    def __getattr__(self, key: str) -> Any:
+        if key.startswith("__"):
+            raise AttributeError(key)
+        return _Pending(f"{self._expr}.{key}")
+
+    def __getitem__(self, key: Any) -> Any:
+        return _Pending(f"{self._expr}[{key!r}]")
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(())
+
+    def __len__(self) -> int:
+        return 0
+
+    def __repr__(self) -> str:
+        return f"config_expr({self._expr!r})"
+
+
+def config_expr(expr: str) -> Any:
+    """Metaflow's `config_expr("cfg.a.b")`: a config's value in a decorator argument. The compiler
+    evaluates it from source (flowc.analyzer.configs); here it stands for that value."""
+    return _Pending(expr)
+
+
+class Config(Mapping):
+    """Metaflow's `Config`, declared as a class attribute: a value fixed before the flow runs, read
+    from a file (`default=` a path, or `--config NAME PATH`) or given (`default_value=`, or
+    `--config-value NAME TEXT`), parsed as JSON or by `parser`. In a step, `self.<attr>` is the
+    value (a read-only mapping, flowc.user_configs.ConfigValue). docs/metaflow.md, "Config"."""
+
+    def __init__(
+        self,
+        name: str,
+        default: Any = None,
+        default_value: Any = None,
+        help: str | None = None,
+        required: bool | None = None,
+        parser: Any = None,
+        plain: bool = False,
+        **kwargs: Any,
+    ) -> None:
+        self.__dict__.update(
+            name=name,
+            default=default,
+            default_value=default_value,
+            help=help,
+            required=bool(required),
+            parser=parser,
+            plain=plain,
+            kwargs=kwargs,
+        )
+
+    def _value(self) -> Any:
+        from flowc import user_configs
+
+        return user_configs.loaded().get(self.name, _Pending(self.name))
+
+    def __getattr__(self, key: str) -> Any:
+        if key.startswith("__"):
+            raise AttributeError(key)
+        value = self._value()
+        return value[key] if isinstance(value, Mapping) and key in value else getattr(value, key, _Pending(key))
+
+    def __getitem__(self, key: Any) -> Any:
+        value = self._value()
+        return value[key] if isinstance(value, Mapping) else _Pending(f"{self.name}[{key!r}]")
+
+    def __iter__(self) -> Iterator[Any]:
+        value = self._value()
+        return iter(value) if isinstance(value, Mapping) else iter(())
+
+    def __len__(self) -> int:
+        value = self._value()
+        return len(value) if isinstance(value, Mapping) else 0
+
+    def __repr__(self) -> str:
+        return f"Config({self.name!r})"
+
+    # A Mapping compares by contents; a declaration is one object.
+    __eq__ = object.__eq__
+    __hash__ = object.__hash__
 
 
 class StepException:

@@ -18,6 +18,7 @@ from flowc.ir import Flow, Span
 
 if TYPE_CHECKING:  # `check` and `run` never need the targets' registry
     from flowc.target_api import TargetRegistry, TargetResult
+    from flowc.user_configs import ConfigInputs
 
 
 @dataclass
@@ -69,8 +70,11 @@ def analyze(
     source: str | None = None,
     all_flows: bool = False,
     require_flow: bool = True,
+    configs: ConfigInputs | None = None,
 ) -> Analysis:
-    """Read, analyse and check one file. `flow` is set only when there is no error."""
+    """Read, analyse and check one file. `flow` is set only when there is no error. `configs`: config
+    values from the command line (`--config` / `--config-value`); the flow's `Flow.configs` holds
+    the values chosen."""
     from flowc.analyzer import analyze_source
     from flowc.checks import run_checks
 
@@ -82,7 +86,7 @@ def analyze(
             return Analysis(file, "", diagnostics=[err])
     result = Analysis(file, source)
     try:
-        sa = analyze_source(file, source, flow_name, all_flows=all_flows, require_flow=require_flow)
+        sa = analyze_source(file, source, flow_name, all_flows=all_flows, require_flow=require_flow, configs=configs)
     except RecursionError:  # no reader of flowc's recurses with the source's depth; kept as a net
         result.diagnostics.append(Diagnostic("FC005", "the source is too deeply nested to analyse", file))
         return result
@@ -123,11 +127,12 @@ def compile_flow(
     options: Mapping[str, Any] | None = None,
     flow_name: str | None = None,
     registry: TargetRegistry | None = None,
+    configs: ConfigInputs | None = None,
 ) -> CompileResult:
     """analyse → check → lower with `target`. Raises KeyError for an unknown target name."""
     from flowc.target_api import default_registry
 
-    analysis = analyze(path, flow_name)
+    analysis = analyze(path, flow_name, configs=configs)
     backend = (registry or default_registry()).get(target)
     if analysis.flow is None:
         return CompileResult(analysis)

@@ -103,6 +103,10 @@ CODES: dict[str, str] = {
     "FC403": "parameter argument is not static",
     "FC404": "parameter default does not match its type",
     "FC405": "invalid parameter declaration",
+    # configs
+    "FC420": "config has no usable value",
+    "FC421": "config value not known when compiling",
+    "FC422": "invalid Config declaration",
     # targets
     "FC501": "flow cannot be expressed on this target",
     "FC502": "generated output fails the target's own validation",

@@ -237,6 +237,26 @@ class Schedule:
 
 
 @dataclass(frozen=True)
+class FlowConfig:
+    """A `Config` of the flow with the value it has for this compile or run (fixed before any task).
+
+    `value` is the value as JSON text (keys in the order the source gave them), or None when the
+    config has none. A config whose parser is the user's own function cannot be parsed by the
+    compiler: then `value` is None, `text` is the text to parse and `parser` names the function as
+    the source wrote it; each task runs it (flowc.user_configs). `plain` is Metaflow's `plain=True`:
+    the value as parsed, not a read-only mapping.
+    """
+
+    name: str
+    attr: str
+    span: Span
+    value: str | None = None
+    plain: bool = False
+    parser: str | None = None
+    text: str | None = None
+
+
+@dataclass(frozen=True)
 class Flow:
     name: str
     file: str
@@ -250,6 +270,8 @@ class Flow:
     dialect: str = "flowc"
     # @pypi_base / @conda_base: packages every step's task installs, as pip requirements, sorted.
     packages: tuple[str, ...] = field(default=(), metadata=OMIT_DEFAULT)
+    # Metaflow's `Config`s, with their values (FlowConfig).
+    configs: tuple[FlowConfig, ...] = field(default=(), metadata=OMIT_DEFAULT)
 
     def __post_init__(self) -> None:
         names = [s.name for s in self.steps]

@@ -80,6 +80,7 @@ def translate(argv: Sequence[str], flow_file: str, flow_class: str, params: Sequ
     notes: list[str] = []
     common: list[str] = []  # --datastore
     run_opts: list[str] = []  # --with, --branch, --production from the top level
+    config_opts: list[str] = []  # --config, --config-value
     datastore_kind = "local"
     datastore_root: str | None = None
     i = 0
@@ -111,7 +112,11 @@ def translate(argv: Sequence[str], flow_file: str, flow_class: str, params: Sequ
             run_opts.append("--production")
             i += 1
         elif opt in ("--config", "--config-value"):
-            raise ScriptError(f"{opt}: Config is not supported yet (docs/metaflow.md)")
+            # `--config NAME PATH`, `--config-value NAME TEXT`: two values each, for run, show, check.
+            if "=" in args[i] or i + 2 >= len(args):
+                raise ScriptError(f"{opt} takes a config's name and its {'file' if opt == '--config' else 'value'}")
+            config_opts += [opt, args[i + 1], args[i + 2]]
+            i += 3
         else:
             raise ScriptError(f"unknown option {opt}")
     if datastore_kind == "s3" and datastore_root is None:
@@ -133,7 +138,7 @@ def translate(argv: Sequence[str], flow_file: str, flow_class: str, params: Sequ
     if command in ("show", "check"):
         if rest:
             raise ScriptError(f"{command} takes no arguments here; flowc {command} --help has its options")
-        return Translation([command, flow_file, "--flow", flow_class], notes)
+        return Translation([command, flow_file, "--flow", flow_class, *config_opts], notes)
     if command == "logs":
         return Translation(_logs(rest, flow_file, flow_class, common), notes)
     if command == "dump":
@@ -152,7 +157,7 @@ def translate(argv: Sequence[str], flow_file: str, flow_class: str, params: Sequ
         return Translation(out, notes)
     if command in ("run", "resume"):
         t = _run(command, rest, flow_file, flow_class, params, notes)
-        t.argv += common + run_opts
+        t.argv += common + run_opts + config_opts
         return t
     raise ScriptError(f"unknown command {command!r}; flowc runs: {', '.join(COMMANDS)}")
 

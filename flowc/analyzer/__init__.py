@@ -12,6 +12,7 @@ module-level code has side effects, is read exactly like a clean one. The stages
     transitions  what each step's self.next says
     decorators   step and flow decorators, checked
     params       Parameter and IncludeFile
+    configs      Config: declarations, their values, their use in static values
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from flowc.analyzer.imports import collect
 from flowc.analyzer.positions import SourceText
 from flowc.analyzer.static import module_constants
 from flowc.diagnostics import Diagnostic
+from flowc.user_configs import ConfigInputs
 
 
 @dataclass
@@ -66,15 +68,23 @@ def _main_instantiation(text: SourceText, module: ast.Module) -> str | None:
 
 
 def analyze_source(
-    file: str, source: str, flow_name: str | None = None, all_flows: bool = False, require_flow: bool = True
+    file: str,
+    source: str,
+    flow_name: str | None = None,
+    all_flows: bool = False,
+    require_flow: bool = True,
+    configs: ConfigInputs | None = None,
 ) -> SourceAnalysis:
     """Analyse `source`. By default one flow class is picked: `flow_name`, else the one the file runs
-    under `__main__`, else the first. With `all_flows`, every flow class is analysed."""
+    under `__main__`, else the first. With `all_flows`, every flow class is analysed. `configs` are
+    config values given on the command line (flowc.user_configs)."""
     with _no_gc():
-        return _analyze(file, source, flow_name, all_flows, require_flow)
+        return _analyze(file, source, flow_name, all_flows, require_flow, configs)
 
 
-def _analyze(file: str, source: str, flow_name: str | None, all_flows: bool, require_flow: bool) -> SourceAnalysis:
+def _analyze(
+    file: str, source: str, flow_name: str | None, all_flows: bool, require_flow: bool, configs: ConfigInputs | None
+) -> SourceAnalysis:
     out = SourceAnalysis()
     size = len(source.encode("utf-8", "surrogatepass"))
     if size > syntax.MAX_SOURCE_BYTES:
@@ -86,7 +96,14 @@ def _analyze(file: str, source: str, flow_name: str | None, all_flows: bool, req
         assert err is not None
         out.diagnostics.append(err)
         return out
-    ctx = Context(file=file, module=module, text=text, api=collect(module), constants=module_constants(module))
+    ctx = Context(
+        file=file,
+        module=module,
+        text=text,
+        api=collect(module),
+        constants=module_constants(module),
+        config_inputs=configs,
+    )
     classes = [s for s in module.body if isinstance(s, ast.ClassDef) and is_flow_class(ctx, s)]
     out.flow_names = [c.name for c in classes]
     if not classes:

@@ -23,6 +23,10 @@ class Context:
     api: ApiNames
     constants: dict[str, Any]
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    # Config values given on the command line (flowc.user_configs.ConfigInputs), and while a flow
+    # class is read, its configs (flowc.analyzer.configs.ConfigScope): both None when unused.
+    config_inputs: Any = None
+    configs: Any = None
 
     def span(self, node: Where) -> Span:
         return self.text.span(node)
@@ -46,13 +50,15 @@ class Context:
 
     def static(self, node: ast.expr, code: str, what: str) -> Any:
         """The static value of `node`, or MISSING after reporting why it is not static."""
-        value = evaluate(node, self.constants)
+        value = evaluate(node, self.constants, self.configs.resolve if self.configs is not None else None)
         if isinstance(value, NotStatic):
             self.report(
-                code,
+                value.code or code,
                 value.node,
                 f"{what} must be known before the flow runs, but `{self.code(value.node)}` is not ({value.reason})",
-                hint="use a literal, or a module-level constant assigned once (N = 4)",
+                hint=value.hint or "use a literal, or a module-level constant assigned once (N = 4)",
             )
             return MISSING
+        if self.configs is not None:
+            value = self.configs.plain(value)
         return value

@@ -222,8 +222,14 @@ def parse_decorator(ctx: Context, deco: ast.expr, name: str) -> ParsedDecorator 
     where = ctx.text.decorator_span(deco)
     call = deco if isinstance(deco, ast.Call) else None
     ok = True
+    keywords = call.keywords if call is not None else []
+    if call is not None and any(k.arg is None for k in call.keywords):
+        # `**cfg.resources`: a config's mapping is static once the config is known.
+        from flowc.analyzer.configs import expand_unpacked
+
+        keywords = expand_unpacked(ctx, call) or keywords
     if call is not None:
-        if any(isinstance(a, ast.Starred) for a in call.args) or any(k.arg is None for k in call.keywords):
+        if any(isinstance(a, ast.Starred) for a in call.args) or any(k.arg is None for k in keywords):
             ctx.report(
                 "FC301",
                 where,
@@ -247,7 +253,7 @@ def parse_decorator(ctx: Context, deco: ast.expr, name: str) -> ParsedDecorator 
         given: list[tuple[str, ast.expr, ast.keyword | Argument]] = []
         if takes_positional:
             given += [(str(pname), a, Argument(a)) for a in positional]
-        given += [(str(k.arg), k.value, k) for k in call.keywords]
+        given += [(str(k.arg), k.value, k) for k in keywords]
         for key, value, arg in given:
             if key not in spec:
                 from difflib import get_close_matches

@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 import inspect
 
+from flowc.analyzer import configs as configs_mod
 from flowc.analyzer import decorators as deco_mod
 from flowc.analyzer.context import Context
 from flowc.analyzer.draft import FlowDraft
@@ -68,6 +69,7 @@ def analyze_class(ctx: Context, cls: ast.ClassDef) -> FlowDraft | None:
     flow_span = ctx.text.name_span(cls)
     draft = FlowDraft(flow=Flow(name=name, file=ctx.file, span=flow_span, steps=()))
     seen_steps: dict[str, Span] = {}
+    config_scope = configs_mod.begin(ctx, cls)
     for stmt in cls.body:
         if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
             is_step = any(ctx.api.resolve(d) == "step" for d in stmt.decorator_list)
@@ -139,7 +141,10 @@ def analyze_class(ctx: Context, cls: ast.ClassDef) -> FlowDraft | None:
                     f"@catch(var='{var}') on step '{s.name}' would overwrite a name already in use",
                     hint="pick another var name",
                 )
+    if config_scope is not None:
+        config_scope.class_scope = False
     schedule, project, packages = _flow_decorators(ctx, cls)
+    ctx.configs = None
     draft.flow = Flow(
         name=name,
         file=ctx.file,
@@ -151,6 +156,7 @@ def analyze_class(ctx: Context, cls: ast.ClassDef) -> FlowDraft | None:
         project=project,
         dialect=ctx.api.dialect,
         packages=packages,
+        configs=config_scope.flow_configs() if config_scope is not None else (),
     )
     return draft
 

@@ -38,6 +38,9 @@ FLOWC_API = frozenset(
         "pypi_base",
         "conda",
         "conda_base",
+        # Metaflow's configs (flowc.analyzer.configs).
+        "Config",
+        "config_expr",
     }
 )
 

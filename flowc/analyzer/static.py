@@ -22,6 +22,17 @@ class NotStatic:
 
     node: Where
     reason: str
+    # A reason of its own kind (a config's value that cannot be had): the code and hint to report
+    # instead of the caller's.
+    code: str | None = None
+    hint: str | None = None
+
+
+# What a `Resolver` returns for a node it has nothing to say about.
+NOT_MINE: Any = object()
+# Gives the value of an expression the rules below do not cover (a config's value: `cfg.a.b`), a
+# NotStatic, or NOT_MINE. flowc.analyzer.configs provides one.
+Resolver = Callable[[ast.expr], Any]
 
 
 _BINOPS: dict[type[ast.operator], Callable[[Any, Any], Any]] = {
@@ -33,15 +44,20 @@ _BINOPS: dict[type[ast.operator], Callable[[Any, Any], Any]] = {
 }
 
 
-def evaluate(node: ast.expr, constants: Mapping[str, Any]) -> Any:
-    """The value of `node`, or a `NotStatic` describing the first part that is not static."""
+def evaluate(node: ast.expr, constants: Mapping[str, Any], resolve: Resolver | None = None) -> Any:
+    """The value of `node`, or a `NotStatic` describing the first part that is not static. `resolve`
+    is asked first about every sub-expression (see `Resolver`)."""
     try:
-        return _evaluate(node, constants)
+        return _evaluate(node, constants, resolve)
     except RecursionError:  # a literal nested thousands deep: Python accepts it, this reader gives up
         return NotStatic(node, "it is nested too deeply to read")
 
 
-def _evaluate(node: ast.expr, constants: Mapping[str, Any]) -> Any:
+def _evaluate(node: ast.expr, constants: Mapping[str, Any], resolve: Resolver | None = None) -> Any:
+    if resolve is not None:
+        found = resolve(node)
+        if found is not NOT_MINE:
+            return found
     if isinstance(node, ast.Constant):
         value = node.value
         if isinstance(value, bytes):
@@ -56,7 +72,7 @@ def _evaluate(node: ast.expr, constants: Mapping[str, Any]) -> Any:
             return constants[node.id]
         return NotStatic(node, f"'{node.id}' is not a module-level constant assigned once")
     if isinstance(node, ast.UnaryOp):
-        inner = _evaluate(node.operand, constants)
+        inner = _evaluate(node.operand, constants, resolve)
         if isinstance(inner, NotStatic):
             return inner
         if isinstance(inner, (int, float)) and not isinstance(inner, bool):
@@ -69,10 +85,10 @@ def _evaluate(node: ast.expr, constants: Mapping[str, Any]) -> Any:
         return NotStatic(node, "this operator is not allowed here")
     if isinstance(node, ast.BinOp):
         op = _BINOPS.get(type(node.op))
-        left = _evaluate(node.left, constants)
+        left = _evaluate(node.left, constants, resolve)
         if isinstance(left, NotStatic):
             return left
-        right = _evaluate(node.right, constants)
+        right = _evaluate(node.right, constants, resolve)
         if isinstance(right, NotStatic):
             return right
         numbers = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (left, right))
@@ -88,7 +104,7 @@ def _evaluate(node: ast.expr, constants: Mapping[str, Any]) -> Any:
         for el in node.elts:
             if isinstance(el, ast.Starred):
                 return NotStatic(el, "unpacking is not allowed here")
-            v = _evaluate(el, constants)
+            v = _evaluate(el, constants, resolve)
             if isinstance(v, NotStatic):
                 return v
             items.append(v)
@@ -98,10 +114,10 @@ def _evaluate(node: ast.expr, constants: Mapping[str, Any]) -> Any:
         for key, val in zip(node.keys, node.values, strict=True):
             if key is None:
                 return NotStatic(DictUnpack(val), "unpacking is not allowed here")
-            k = _evaluate(key, constants)
+            k = _evaluate(key, constants, resolve)
             if isinstance(k, NotStatic):
                 return k
-            v = _evaluate(val, constants)
+            v = _evaluate(val, constants, resolve)
             if isinstance(v, NotStatic):
                 return v
             try:

@@ -263,3 +263,40 @@ def python_files(paths: Sequence[str]) -> tuple[list[Path], list[str]]:
         else:
             missing.append(p)
     return files, missing
+
+
+def add_config_arguments(p: argparse.ArgumentParser) -> None:
+    """`--config NAME PATH` and `--config-value NAME TEXT` (Metaflow's configs; flowc.user_configs)."""
+    p.add_argument(
+        "--config",
+        nargs=2,
+        action="append",
+        metavar=("NAME", "PATH"),
+        help="the value of config NAME from a file (JSON, or the config's parser's format); repeatable",
+    )
+    p.add_argument(
+        "--config-value",
+        nargs=2,
+        action="append",
+        metavar=("NAME", "TEXT"),
+        help="the value of config NAME as text (JSON, or the config's parser's format); repeatable",
+    )
+
+
+def config_inputs(args: argparse.Namespace) -> Any:
+    """The config values given with --config / --config-value, as flowc.user_configs.ConfigInputs.
+    Raises flowc.user_configs.ConfigError for a name given twice."""
+    from flowc.user_configs import ConfigInputs
+
+    return ConfigInputs.of(getattr(args, "config", None), getattr(args, "config_value", None))
+
+
+def config_inputs_or_report(args: argparse.Namespace, command: str) -> Any:
+    """`config_inputs(args)`, or None after printing why they cannot be used (exit status 2)."""
+    from flowc.user_configs import ConfigError
+
+    try:
+        return config_inputs(args)
+    except ConfigError as exc:
+        print(f"flowc {command}: {exc}", file=sys.stderr)
+        return None

@@ -7,6 +7,8 @@ import sys
 from pathlib import Path
 
 from flowc.commands._common import (
+    add_config_arguments,
+    config_inputs_or_report,
     print_diagnostics,
     python_files,
     resolve_target,
@@ -28,6 +30,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--fix", action="store_true", help="apply certain fixes (misspelt step names) in place")
     p.add_argument("--target", "-t", help="also compile for this target and run its own validation")
     p.add_argument("--color", choices=("auto", "always", "never"), default="auto")
+    add_config_arguments(p)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -39,6 +42,9 @@ def run(args: argparse.Namespace) -> int:
     from flowc import render
     from flowc.compiler import analyze
 
+    configs = config_inputs_or_report(args, "check")
+    if configs is None:
+        return 2
     files, missing = python_files(args.paths)
     if missing:
         print(f"flowc check: no such file or folder: {', '.join(missing)}", file=sys.stderr)
@@ -62,13 +68,13 @@ def run(args: argparse.Namespace) -> int:
                     continue
             except OSError:
                 pass
-        a = analyze(f, args.flow, all_flows=args.flow is None, require_flow=named)
+        a = analyze(f, args.flow, all_flows=args.flow is None, require_flow=named, configs=configs)
         if args.fix and any(d.fix for d in a.diagnostics):
             from flowc.fix import FixError, apply_fixes
 
             try:
                 if apply_fixes(f, a.source, a.diagnostics):
-                    a = analyze(f, args.flow, all_flows=args.flow is None, require_flow=named)
+                    a = analyze(f, args.flow, all_flows=args.flow is None, require_flow=named, configs=configs)
                     print(f"flowc: fixed {f}", file=sys.stderr)
             except FixError as exc:
                 print(f"flowc: {f} left unchanged: {exc}", file=sys.stderr)

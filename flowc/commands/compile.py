@@ -12,7 +12,9 @@ import sys
 from pathlib import Path
 
 from flowc.commands._common import (
+    add_config_arguments,
     add_profile_argument,
+    config_inputs_or_report,
     missing_required,
     print_diagnostics,
     resolve_target,
@@ -39,6 +41,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         help="add a decorator to every step that lacks it: retry, catch, resources:cpu=2, ... (repeatable)",
     )
     add_profile_argument(p)
+    add_config_arguments(p)
 
 
 def compile_for(args: argparse.Namespace, lifecycle: bool = False) -> tuple[int, object, object, object]:
@@ -61,7 +64,10 @@ def compile_for(args: argparse.Namespace, lifecycle: bool = False) -> tuple[int,
         for m in missing:
             print(f"flowc {args.command}: {m}", file=sys.stderr)
         return 2, target, None, None
-    a = analyze(args.path, args.flow)
+    configs = config_inputs_or_report(args, args.command)
+    if configs is None:
+        return 2, target, None, None
+    a = analyze(args.path, args.flow, configs=configs)
     if a.flow is None:
         print_diagnostics(a.diagnostics, {a.file: a.source})
         return 1, target, None, None

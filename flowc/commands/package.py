@@ -16,16 +16,22 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("-o", "--output", help="also write the package (a .tar.gz) to this file")
     p.add_argument("--list", action="store_true", help="list the files in the package")
     p.add_argument("--color", choices=("auto", "always", "never"), default="auto")
+    from flowc.commands._common import add_config_arguments
+
+    add_config_arguments(p)
 
 
 def run(args: argparse.Namespace) -> int:
-    from flowc.commands._common import print_diagnostics
+    from flowc.commands._common import config_inputs_or_report, print_diagnostics
     from flowc.compiler import analyze
     from flowc.datastore import layout
     from flowc.datastore.package import build_code_package
     from flowc.datastore.store import FlowDatastore
 
-    analysis = analyze(args.path, args.flow)
+    configs = config_inputs_or_report(args, "package")
+    if configs is None:
+        return 2
+    analysis = analyze(args.path, args.flow, configs=configs)
     if analysis.flow is None:
         print_diagnostics(analysis.diagnostics, {analysis.file: analysis.source}, sys.stderr, args.color)
         return 1

@@ -81,6 +81,8 @@ class Resume:
                 origin_flow = FlowIR.from_json(read_member(store.get_code(str(code_id)), "flow.json").decode())
             except Exception:
                 origin_flow = None
+        if origin_flow is not None:
+            resume.check_configs(flow, origin_flow, origin_id)
         rerun = resume.steps_to_rerun(flow, self.args.step)
         cloner = resume.Cloner(flow, store, run_id, origin_id, origin_flow, rerun)
         self.prepared = Prepared(
@@ -111,6 +113,12 @@ class Resume:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.config or args.config_value:
+        print(
+            "flowc resume: a resumed run takes the origin run's configs; --config and --config-value are not accepted",
+            file=sys.stderr,
+        )
+        return 2
     if args.param:
         print("flowc resume: a resumed run takes the origin run's parameters; --param is not accepted", file=sys.stderr)
         return 2

@@ -46,6 +46,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         help="start each task as a fresh interpreter instead of forking it from a preloaded server "
         "(also FLOWC_RUN_SPAWN=1)",
     )
+    from flowc.commands._common import add_config_arguments
+
+    add_config_arguments(p)
 
 
 def new_run_id() -> str:
@@ -118,7 +121,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _run(args: argparse.Namespace, server: ForkServer | None) -> int:
     from flowc import decospecs, identity
-    from flowc.commands._common import print_diagnostics, use_color
+    from flowc.commands._common import config_inputs_or_report, print_diagnostics, use_color
     from flowc.compiler import analyze
     from flowc.datastore import layout
     from flowc.datastore.package import build_code_package
@@ -128,7 +131,10 @@ def _run(args: argparse.Namespace, server: ForkServer | None) -> int:
     from flowc.runner.scheduler import LocalScheduler, exit_text, log_tail
 
     err = sys.stderr
-    analysis = analyze(args.path, args.flow)
+    configs = config_inputs_or_report(args, args.command)
+    if configs is None:
+        return 2
+    analysis = analyze(args.path, args.flow, configs=configs)
     if analysis.flow is None:
         print_diagnostics(analysis.diagnostics, {analysis.file: analysis.source}, err, args.color)
         return 1

@@ -14,12 +14,14 @@ from contextlib import contextmanager
 from typing import Any
 
 from flowc import (
+    Config,
     FlowSpec,
     IncludeFile,
     JSONType,
     Parameter,
     card,
     catch,
+    config_expr,
     current,
     environment,
     project,
@@ -89,6 +91,7 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
+    "Config",
     "FlowSpec",
     "IncludeFile",
     "JSONType",
@@ -98,6 +101,7 @@ __all__ = [
     "catch",
     "conda",
     "conda_base",
+    "config_expr",
     "current",
     "environment",
     "kubernetes",

@@ -134,3 +134,17 @@ def latest_run_id(store: FlowDatastore, run_ids: Iterable[str]) -> str | None:
         if best is None or key > best:
             best = key
     return best[1] if best else None
+
+
+def check_configs(flow: Flow, origin: Flow, origin_run_id: str) -> None:
+    """A resumed run sees the origin run's configs (as in Metaflow). flowc reads them again from
+    their sources; where that gives other values (a config file changed since), resuming would mix
+    two configurations in one run, so it is refused, naming the configs. Raises ResumeError."""
+    now = {c.name: (c.value, c.text) for c in flow.configs}
+    then = {c.name: (c.value, c.text) for c in origin.configs}
+    differ = sorted(n for n in now.keys() | then.keys() if now.get(n) != then.get(n))
+    if differ:
+        raise ResumeError(
+            f"the flow's configs ({', '.join(differ)}) have other values than in run {origin_run_id}; a resumed "
+            f"run must see the origin run's: restore their files or defaults, or start a new run"
+        )

@@ -23,13 +23,14 @@ from pathlib import Path
 from typing import Any
 
 import flowc
-from flowc import api, paths
+from flowc import api, paths, user_configs
 from flowc.datastore.store import ArtifactError, FlowDatastore
 from flowc.ir import Flow, Step, StepKind, Transition
 from flowc.paths import Index, fmt_index, task_name
 from flowc.project_names import ProjectError
 from flowc.runner import attributes, process, task_context
 from flowc.runner import code as code_mod
+from flowc.runner import configs as configs_mod
 from flowc.runner import params as params_mod
 from flowc.runner.namespace import ArtifactReader, ForeachPlace, Inputs, InputView, SplitRecord, TaskNamespace
 
@@ -262,6 +263,7 @@ def _run_step(
     last_attempt = spec.attempt >= (decos.retry.times if decos.retry else 0)
     caught: api.StepException | None = None
     with process.task_process(task, decos.env):
+        user_configs.set_loaded(configs_mod.known_values(flow))
         try:
             cls = code_mod.import_flow_class(code)
         except code_mod.CodeError as exc:
@@ -270,12 +272,19 @@ def _run_step(
             raise StepFailed(task, exc, code.code_dir, process.ended_by(exc)) from None
         except Exception as exc:  # the user's module failed at import: their traceback
             raise StepFailed(task, exc, code.code_dir) from None
+        try:
+            config_values = configs_mod.values(cls, flow)
+        except user_configs.ConfigError as exc:
+            raise TaskError(str(exc)) from None
+        except Exception as exc:  # the flow's own parser raised: its traceback
+            raise StepFailed(task, exc, code.code_dir) from None
         obj: Any = object.__new__(cls)  # no __init__: a flow's state is its artifacts
         names = attributes.constant_names(cls, flow)
+        configs_mod.install(cls, config_values)
         if step.kind is StepKind.START:
             stored = attributes.storable_constants(cls, names)
             constants = sorted(stored)
-            assigned = {**stored, **assigned}
+            assigned = {**stored, **config_values, **assigned}
         else:
             constants = [n for n in names if n in ns.refs]
         attributes.install(cls, flow, constants)

@@ -150,6 +150,28 @@ CASES: dict[str, list[tuple[str, int | None, str]]] = {
         )
     ],
     "FC405": [(flow("a = Parameter('-bad')\n" + START_END, "FlowSpec, Parameter, step"), 4, "must start")],
+    "FC420": [
+        (flow("c = Config('c', required=True)\n" + START_END, "FlowSpec, Config, step"), 4, "required"),
+        (
+            with_start("@resources(cpu=c.n)", "FlowSpec, Config, resources, step").replace(
+                "class F(FlowSpec):\n", "class F(FlowSpec):\n    c = Config('c', default_value={'m': 1})\n"
+            ),
+            5,
+            "has no `n`",
+        ),
+    ],
+    "FC421": [
+        (
+            with_start("@resources(cpu=c.n)", "FlowSpec, Config, resources, step", prelude="p = print").replace(
+                "class F(FlowSpec):\n", "class F(FlowSpec):\n    c = Config('c', default_value='{}', parser=p)\n"
+            ),
+            5,
+            "the flow's own function",
+        )
+    ],
+    "FC422": [
+        (flow("c = Config('c', default='c.json', default_value={})\n" + START_END, "FlowSpec, Config, step"), 4, "both")
+    ],
     "FC202": [
         (
             flow(
