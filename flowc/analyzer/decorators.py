@@ -108,6 +108,8 @@ def _bool(v: Any) -> bool:
 def _str(v: Any) -> str:
     if not isinstance(v, str) or not v.strip():
         raise Invalid(f"must be a non-empty string, not {v!r}")
+    if "\x00" in v:
+        raise Invalid(f"must not hold a NUL character, which no engine carries: {v!r}")
     return v
 
 
@@ -126,6 +128,8 @@ def _env_vars(v: Any) -> dict[str, str]:
             raise Invalid(f"{k!r} is not a valid environment variable name")
         if isinstance(val, bool) or not isinstance(val, (str, int, float)):
             raise Invalid(f"the value of {k} must be a string, not {val!r}")
+        if "\x00" in str(val):
+            raise Invalid(f"the value of {k} holds a NUL character, which no process environment can carry")
         out[k] = str(val)
     return out
 

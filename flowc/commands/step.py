@@ -32,7 +32,17 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--attempt", default="0", help="0-based retry attempt")
     p.add_argument("--param", action="append", default=[], metavar="NAME=VALUE", help="a parameter (start step)")
-    p.add_argument("--params-json", help="all parameters as one JSON object (start step)")
+    p.add_argument(
+        "--param-encoded",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a parameter whose value is percent-encoded (flowc.runner.command.encode_value; start step)",
+    )
+    p.add_argument(
+        "--params-json",
+        help="all parameters as one JSON object (start step); percent-encoded when it starts with %%7B",
+    )
     p.add_argument("--output-json", metavar="PATH", help="write the task's output object here")
     p.add_argument("--output-values", metavar="DIR", help="write foreach_count / switch_case files here")
     p.add_argument("--print-output", action="store_true", help="print the output object as the last line")
@@ -55,6 +65,30 @@ def _decoded(text: str) -> str:
         return decode_value(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not percent-encoded UTF-8") from None
+
+
+def _param_decoded(name: str, text: str) -> str:
+    from flowc.runner.command import decode_value
+    from flowc.runner.params import ParamError
+
+    try:
+        return decode_value(text)
+    except ValueError:
+        raise ParamError([f"--param-encoded {name}: {text!r} is not percent-encoded UTF-8"]) from None
+
+
+def _json_text(text: str) -> str:
+    """`--params-json` as JSON text: an engine that would rewrite `$` or `{` in it gets it
+    percent-encoded, which is told apart by its start (`%7B`, never the `{` a JSON object starts with)."""
+    from flowc.runner.command import decode_value
+    from flowc.runner.params import ParamError
+
+    if not text.lstrip().startswith("%7B"):
+        return text
+    try:
+        return decode_value(text)
+    except ValueError:
+        raise ParamError([f"--params-json {text[:40]!r}... is not percent-encoded UTF-8"]) from None
 
 
 def _fail(message: str, code: int) -> int:
@@ -91,7 +125,8 @@ def run(args: argparse.Namespace) -> int:
         return _fail(f"--attempt {args.attempt!r}: expected a retry count (0, 1, ...)", task_mod.EXIT_USAGE)
     try:
         texts = params_mod.split_assignments(args.param)
-        values = json.loads(args.params_json) if args.params_json else None
+        texts += [(name, _param_decoded(name, v)) for name, v in params_mod.split_assignments(args.param_encoded)]
+        values = json.loads(_json_text(args.params_json)) if args.params_json else None
     except params_mod.ParamError as exc:
         return _fail(str(exc), task_mod.EXIT_USAGE)
     except json.JSONDecodeError as exc:

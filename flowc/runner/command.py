@@ -48,6 +48,7 @@ def step_command(
     attempt: str = "0",
     params: Sequence[tuple[str, str]] = (),
     params_json: str | None = None,
+    encoded_params: Sequence[tuple[str, str]] = (),
     output_json: str | None = None,
     output_values: str | None = None,
     print_output: bool = False,
@@ -61,8 +62,11 @@ def step_command(
     iterations outermost first ("" outside any foreach or loop, "3", "2.1"; see flowc.paths).
     `attempt` is the 0-based retry attempt. `params` go to the start task only, as
     `--param name=value` (the runner types them from the IR); `params_json` is the alternative of one
-    JSON object. `output_json`, `output_values` and `print_output` choose where the task's output
-    (foreach count, switch case) is written for the orchestrator, besides the datastore.
+    JSON object. `encoded_params` are `(name, expression)` pairs whose expression yields the value
+    already percent-encoded at run time (an Argo workflow parameter flowc wrote encoded), passed as
+    `--param-encoded name=expression` and decoded by the runner. `output_json`, `output_values` and
+    `print_output` choose where the task's output (foreach count, switch case) is written for the
+    orchestrator, besides the datastore.
 
     `fallback` (a reason, such as "killed by SIGKILL") asks for the task of a step with `@catch` whose
     last attempt failed without publishing it (its process was killed or crashed): the runner then
@@ -93,6 +97,8 @@ def step_command(
     for name, value in params:
         # `name=value` starts with the name (an identifier), so argparse never reads it as a flag.
         argv += ["--param", f"{name}={value}"]
+    for name, value in encoded_params:
+        argv += ["--param-encoded", f"{name}={value}"]
     if params_json is not None:
         argv += ["--params-json", params_json]
     if output_json is not None:

@@ -34,7 +34,9 @@ MAX_DAG_ID = 250
 RUN_ID = "{{ run_id }}"
 ATTEMPT = "{{ ti.try_number - 1 }}"
 INDEX = "{{ task.flowc_index }}"
-PARAMS_JSON = "{{ params | flowc_params }}"
+# Trigger-time values pass Jinja once, as data; in a pod Kubernetes would still expand `$(VAR)` and
+# collapse `$$` in them, so the JSON travels percent-encoded (it starts with %7B; the runner decodes).
+PARAMS_JSON = "{{ params | flowc_params | flowc_arg }}"
 # Where KubernetesPodOperator's sidecar reads a task's XCom from.
 POD_XCOM_PATH = "/airflow/xcom/return.json"
 # Airflow's timeout is a backstop a little after the runner's own, so the runner's clear message

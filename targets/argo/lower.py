@@ -24,7 +24,7 @@ from typing import Any
 from flowc.diagnostics import Diagnostic, Severity
 from flowc.ir import Flow, Parameter, ParamType, Resources, RetryPolicy, Step, Transition
 
-from . import names
+from . import inert, names
 from .dags import FOREACH_COUNT, SWITCH_CASE, Dags, Frame, Unit, frame_of
 from .settings import DATASTORE_PARAMETER, Settings
 
@@ -171,6 +171,7 @@ class Lowering:
         name = self.templates[shape.role(self.settings.image)]
         params: list[tuple[str, str]] = []
         if shape.start:
+            # The workflow parameters hold the values percent-encoded (see `_workflow_arguments`).
             params = [(p.name, f"{{{{workflow.parameters.{p.name}}}}}") for p in self.flow.parameters]
         command = step_command(
             flow=self.flow.name,
@@ -182,15 +183,16 @@ class Lowering:
             index="{{inputs.parameters.index}}" if shape.in_foreach else "",
             # `{{retries}}` exists only in a template with a retryStrategy.
             attempt="{{retries}}" if shape.retry else "0",
-            params=params,
+            encoded_params=params,
             output_values=OUTPUT_DIR if shape.output else None,
             branch=self.branch,
             executable=self.settings.executable,
         )
         self.commands[name] = command
         container: dict[str, Any] = {"image": shape.image, "command": command}
-        if shape.env:
-            container["env"] = [{"name": k, "value": v} for k, v in shape.env]
+        env = inert.env_entries(shape.env)
+        if env:
+            container["env"] = env
         if shape.requests or shape.limits:
             container["resources"] = {
                 k: dict(v) for k, v in (("requests", shape.requests), ("limits", shape.limits)) if v
@@ -353,7 +355,7 @@ class Lowering:
             arg = {"name": p.name}
             text = parameter_text(p)
             if text is not None:
-                arg["value"] = text
+                arg["value"] = inert.param_value(text)
             elif not p.required:
                 self.diagnostics.append(
                     Diagnostic(
@@ -367,7 +369,7 @@ class Lowering:
                     )
                 )
             if p.help:
-                arg["description"] = p.help
+                arg["description"] = inert.description(p.help)
             out.append(arg)
         return out
 
@@ -403,7 +405,7 @@ class Lowering:
             annotations[f"{ANNOTATION}/project"] = self.flow.project
             annotations[f"{ANNOTATION}/branch"] = str(self.branch)
         if self.flow.description:
-            annotations["workflows.argoproj.io/description"] = self.flow.description
+            annotations["workflows.argoproj.io/description"] = inert.description(self.flow.description)
         renamed: dict[str, str] = {}
         if task_names:
             for namer in self.tasks.values():

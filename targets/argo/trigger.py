@@ -2,9 +2,8 @@
 Kubernetes API (as `argo submit --from workflowtemplate/NAME` does); print its name, the run id.
 
 Parameters (`--param name=value`) are typed and checked against the flow, then sent as the workflow's
-arguments, as text. Argo substitutes `{{...}}` in a parameter's value when it places it in a task's
-command, and Kubernetes expands `$(VAR)` and collapses `$$`, so a value holding any of them is
-refused: it would not reach the task as written.
+arguments percent-encoded, as the runner's `--param-encoded` reads them: Argo's `{{...}}` and
+Kubernetes' `$(VAR)` and `$$` cannot touch them on the way (targets/argo/inert.py).
 """
 
 from __future__ import annotations
@@ -17,11 +16,10 @@ from flowc.cloud import USAGE, CloudError
 from flowc.ir import Flow
 from flowc.lifecycle import typed_parameters
 
+from . import inert
 from .cluster import API_VERSION, TEMPLATE_LABEL, Cluster
 from .lower import parameter_text
 from .settings import Settings
-
-ENGINE_SYNTAX = ("{{", "$(", "$$")
 
 
 def deployed_names(flow: Flow, options: Mapping[str, Any]) -> tuple[Settings, str, str]:
@@ -37,23 +35,12 @@ def deployed_names(flow: Flow, options: Mapping[str, Any]) -> tuple[Settings, st
 
 def arguments(flow: Flow, assignments: list[str]) -> list[dict[str, str]]:
     """The workflow's arguments for `--param` values. Raises ParamError."""
-    from flowc.runner.params import ParamError
-
     typed = typed_parameters(flow, assignments)
     out = []
-    problems = []
     for name, value in typed.items():
         text = parameter_text(dataclasses.replace(flow.parameter(name), default=value))
         assert text is not None
-        bad = [s for s in ENGINE_SYNTAX if s in text]
-        if bad:
-            problems.append(
-                f"parameter {name!r}: Argo or Kubernetes would rewrite {', '.join(bad)} in its value before the "
-                "task sees it; pass such text another way (a file, IncludeFile)"
-            )
-        out.append({"name": name, "value": text})
-    if problems:
-        raise ParamError(problems)
+        out.append({"name": name, "value": inert.param_value(text)})
     return out
 
 

@@ -135,9 +135,12 @@ def test_pod_fields_render_to_the_runner_command_with_user_text_left_alone(airfl
     args = rendered["arguments"]
     assert args[args.index("--run-id") + 1] == "manual__1"
     assert args[args.index("--attempt") + 1] == "1"
-    assert args[args.index("--params-json") + 1] == '{"who": "{{ ds }}"}'
-    # The datastore travels percent-encoded: nothing for Jinja or Kubernetes in it, decoded by the runner.
+    # Parameters and the datastore travel percent-encoded: nothing for Jinja or Kubernetes in them,
+    # decoded by the runner.
     from flowc.runner.command import decode_value
+
+    params = args[args.index("--params-json") + 1]
+    assert not set(params) & set("{}$()") and decode_value(params) == '{"who": "{{ ds }}"}'
 
     carried = args[args.index("--datastore") + 1]
     assert not set(carried) & set("{}$()") and decode_value(carried) == HOSTILE_STORE

@@ -114,6 +114,37 @@ def substitute(text: str, scope: dict[str, str]) -> str:
     return _EXPR.sub(one, text)
 
 
+def k8s_expand(text: str, env: dict[str, str]) -> str:
+    """Kubernetes' expansion of a container's args and env values (its `expansion.Expand`): `$$` is
+    `$`, `$(NAME)` is NAME's value when the container declares NAME (else left as written), any
+    other `$` stays."""
+    out = []
+    i = 0
+    while i < len(text):
+        c = text[i]
+        if c != "$" or i + 1 == len(text):
+            out.append(c)
+            i += 1
+            continue
+        nxt = text[i + 1]
+        if nxt == "$":
+            out.append("$")
+            i += 2
+        elif nxt == "(":
+            end = text.find(")", i + 2)
+            if end < 0:
+                out.append("$(")
+                i += 2
+            else:
+                name = text[i + 2 : end]
+                out.append(env.get(name, f"$({name})"))
+                i = end + 1
+        else:
+            out.append("$" + nxt)
+            i += 2
+    return "".join(out)
+
+
 def expand(scope: dict[str, Any]) -> dict[str, Any]:
     """Dotted keys as nested maps (`a.b.c` -> {"a": {"b": {"c": ...}}}), as Argo builds an
     expression's environment."""
@@ -550,8 +581,13 @@ class Interpreter:
         deadline = template.get("activeDeadlineSeconds")
         outputs = template.get("outputs", {}).get("parameters", [])
         out_dirs = sorted({os.path.dirname(p["valueFrom"]["path"]) for p in outputs})
+        # Argo substitutes `{{...}}` in the whole template, env included; Kubernetes then expands
+        # `$(VAR)` (from the container's own env, earlier entries first) in env values and args.
+        declared: dict[str, str] = {}
+        for e in _subst_all(container.get("env", []), scope):
+            declared[e["name"]] = k8s_expand(e["value"], declared)
         env = dict(os.environ)
-        env.update({e["name"]: e["value"] for e in container.get("env", [])})
+        env.update(declared)
         node = Node(path, template["name"], FAILED, arguments)
         self.nodes.append(node)
         for attempt in range(limit + 1):
@@ -560,7 +596,10 @@ class Interpreter:
             pod = Path(tempfile.mkdtemp(prefix="pod-", dir=self.workdir))
             # `{{retries}}` exists only in a template with a retryStrategy, as in Argo.
             attempt_scope = dict(scope, retries=str(attempt)) if strategy else scope
-            argv = [self._in_pod(a, out_dirs, pod) for a in _subst_all(container["command"], attempt_scope)]
+            argv = [
+                self._in_pod(k8s_expand(a, declared), out_dirs, pod)
+                for a in _subst_all(container["command"], attempt_scope)
+            ]
             node.argv = argv
             try:
                 proc = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=deadline, check=False)

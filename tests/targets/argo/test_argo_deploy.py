@@ -15,6 +15,7 @@ from flowc.targets.argo import ArgoTarget
 from flowc.cli import main
 from flowc.datastore import layout
 from flowc.datastore.package import build_code_package
+from flowc.runner.command import decode_value
 from tests.targets.argo.conftest import compile_argo, load_flow, yaml_docs
 from tests.targets.argo.fake_kube import FakeKube, serve
 
@@ -208,8 +209,15 @@ def test_trigger_submits_a_workflow_from_the_template_with_typed_parameters(caps
 
     code, out, _ = flowc(capsys, "trigger", str(flow), "-t", "argo", "--run-name", "nightly-1")
     assert code == 0 and out.strip() == "nightly-1"
-    code, _, err = flowc(capsys, "trigger", str(flow), "-t", "argo", "--param", "who={{workflow.name}}")
-    assert code == 2 and "would rewrite {{" in err
+    # Text Argo or Kubernetes would rewrite travels percent-encoded; the runner decodes it.
+    hostile = "{{workflow.name}} $(HOME) $$x 50%"
+    code, out, err = flowc(capsys, "trigger", str(flow), "-t", "argo", "--param", f"who={hostile}")
+    assert code == 0, err
+    sent = {
+        p["name"]: p["value"] for p in kube.get("workflows", "default", out.strip())["spec"]["arguments"]["parameters"]
+    }
+    assert not any(s in sent["who"] for s in ("{", "$"))
+    assert decode_value(sent["who"]) == hostile
     code, _, err = flowc(capsys, "trigger", str(flow), "-t", "argo", "--param", "count=x")
     assert code == 2 and "parameter 'count'" in err
 

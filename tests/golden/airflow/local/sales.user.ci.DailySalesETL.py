@@ -209,7 +209,7 @@ with DAG(
     tasks = {}
     tasks['start'] = FlowcStep(
         task_id='start',
-        argv=['step', '--flow', 'DailySalesETL', '--code', '700b87076fd96eb9446d', '--step', 'start', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--params-json', '{{ params | flowc_params }}', '--print-output', '--branch', 'user.ci'],
+        argv=['step', '--flow', 'DailySalesETL', '--code', '700b87076fd96eb9446d', '--step', 'start', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--params-json', '{{ params | flowc_params | flowc_arg }}', '--print-output', '--branch', 'user.ci'],
         doc_md='Parse the export.',
     )
     tasks['clean_orders'] = FlowcStep(
