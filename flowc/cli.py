@@ -8,8 +8,10 @@ Exit codes: 0 success, 1 problems found or the work failed, 2 usage error.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import importlib.util
+import os
 import sys
 from collections.abc import Sequence
 
@@ -99,8 +101,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         p = argparse.ArgumentParser(prog="flowc step", description=step_cmd.HELP)
         step_cmd.add_arguments(p)
         return int(step_cmd.run(p.parse_args(argv[1:])))
+    from flowc.commands._common import TARGET_COMMANDS, unknown_target
+
     parser = build_parser(argv)
-    args = parser.parse_args(argv)
+    if argv and argv[0] in TARGET_COMMANDS and unknown_target(argv):
+        # The target's own flags are unknown too: the command says which target is wrong.
+        args, _ = parser.parse_known_args(argv)
+    else:
+        args = parser.parse_args(argv)
     if getattr(args, "_module", None) is None:
         parser.print_help()
         return 2
@@ -110,6 +118,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("flowc: interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:
+        # The reader went away (`flowc runs | head -1`): what it wanted was written. Point stdout
+        # at /dev/null so the interpreter's final flush does not report the pipe either.
+        with contextlib.suppress(OSError, ValueError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
 
 

@@ -170,8 +170,10 @@ def _check_default(ptype: ParamType, default: Any) -> Any:
         return MISSING
     # JSON: a JSON string (Metaflow's convention) or a literal structure.
     if isinstance(default, str):
+        from flowc.runner.params import strict_json
+
         try:
-            return json.loads(default)
+            return strict_json(default)
         except ValueError:
             return MISSING
     try:

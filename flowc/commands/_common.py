@@ -49,6 +49,13 @@ def registry() -> Any:
     return default_registry()
 
 
+def unknown_target(argv: Sequence[str]) -> bool:
+    """Whether argv names a --target that no installed target has: its flags cannot be known, so
+    the command reports the target rather than "unrecognized arguments" for them."""
+    name = peek_target(argv)
+    return name is not None and name not in registry().names()
+
+
 def peek_target(argv: Sequence[str]) -> str | None:
     """The value of --target/-t in argv, before the full parser (which depends on it) exists."""
     for i, a in enumerate(argv):
@@ -154,7 +161,11 @@ def resolve_target(name: str) -> Any:
     reg = registry()
     names = reg.names()
     if name not in names:
-        return f"unknown target '{name}'; valid targets: {', '.join(names)}"
+        import difflib
+
+        close = difflib.get_close_matches(name, list(names), n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        return f"unknown target '{name}'; valid targets: {', '.join(names)}{hint}"
     try:
         return reg.get(name)
     except TargetLoadError as exc:

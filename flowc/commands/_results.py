@@ -64,6 +64,8 @@ def read_datastore(command: str, root: str, work: Callable[[], T], err: IO[str] 
     except ValueError as exc:  # an unsupported datastore root
         print(f"flowc {command}: {exc}", file=err)
         return 2
+    except BrokenPipeError:
+        raise  # the reader of our output went away (`| head`): not the datastore's fault
     except OSError as exc:
         print(f"flowc {command}: cannot read the datastore {root}: {exc}", file=err)
         return 1

@@ -126,10 +126,10 @@ def run(args: argparse.Namespace) -> int:
     try:
         texts = params_mod.split_assignments(args.param)
         texts += [(name, _param_decoded(name, v)) for name, v in params_mod.split_assignments(args.param_encoded)]
-        values = json.loads(_json_text(args.params_json)) if args.params_json else None
+        values = params_mod.strict_json(_json_text(args.params_json)) if args.params_json else None
     except params_mod.ParamError as exc:
         return _fail(str(exc), task_mod.EXIT_USAGE)
-    except json.JSONDecodeError as exc:
+    except ValueError as exc:
         return _fail(f"--params-json is not valid JSON: {exc}", task_mod.EXIT_USAGE)
     if values is not None and not isinstance(values, dict):
         return _fail('--params-json must be a JSON object: {"name": value, ...}', task_mod.EXIT_USAGE)

@@ -49,9 +49,19 @@ def parse_text(p: Parameter, text: str) -> Any:
             return False
         raise ValueError(f"{text!r} is not a boolean (use true or false)")
     try:
-        return json.loads(text)
+        return strict_json(text)
     except json.JSONDecodeError as exc:
         raise ValueError(f"{text!r} is not valid JSON ({exc.msg} at column {exc.colno})") from None
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON (RFC 8259 has no NaN or Infinity); write a number or null")
+
+
+def strict_json(text: str) -> Any:
+    """`json.loads` without Python's extensions: `NaN`, `Infinity` and `-Infinity` raise ValueError,
+    since every other reader of the value (run.json, engines, other languages) would refuse them."""
+    return json.loads(text, parse_constant=_no_constant)
 
 
 def check_typed(p: Parameter, value: Any) -> Any:
@@ -79,7 +89,7 @@ def default_value(p: Parameter) -> Any:
         return None
     if p.type is ParamType.JSON and isinstance(p.default, str):
         # Metaflow's JSONType defaults are JSON text.
-        return json.loads(p.default)
+        return strict_json(p.default)
     return check_typed(p, p.default)
 
 
