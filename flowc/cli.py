@@ -65,9 +65,8 @@ def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
     available = _available()
     for name in available:
         if command in available and name != command:
-            # Only `flowc --help` lists what the other commands do: importing their modules (and
-            # what they import) would slow down every command for nothing.
-            sub.add_parser(name)
+            # Only `flowc --help` lists the other commands: importing their modules (and what they
+            # import), or even making their parsers, would slow down every command for nothing.
             continue
         module = importlib.import_module(f"flowc.commands.{name}")
         lifecycle = name in LIFECYCLE_COMMANDS

@@ -206,6 +206,18 @@ class Step:
         return len(self.foreach_scopes) + len(self.loops)
 
 
+def evolve(step: Step, **changes: Any) -> Step:
+    """`dataclasses.replace(step, **changes)`, checked by `Step.__post_init__` the same way, at a
+    fraction of its cost: the checks complete every step of a flow twice, 20,000 copies at 10,000 steps."""
+    unknown = changes.keys() - _STEP_FIELDS
+    if unknown:
+        raise TypeError(f"Step has no field {sorted(unknown)[0]!r}")
+    new: Step = object.__new__(Step)
+    new.__dict__.update(step.__dict__, **changes)
+    new.__post_init__()
+    return new
+
+
 @dataclass(frozen=True)
 class Parameter:
     """A run parameter. `name` is what users pass (`--param name=...`); `attr` is `self.<attr>`."""
@@ -384,6 +396,9 @@ class Flow:
         return replace(self, steps=steps)
 
 
+_STEP_FIELDS = frozenset(f.name for f in fields(Step))
+
+
 # -- generic (de)serialisation of the dataclasses above -------------------------------------------
 
 _TYPES: dict[str, Any] = {}
@@ -392,20 +407,36 @@ _TYPES: dict[str, Any] = {}
 def _to_data(obj: Any) -> Any:
     if isinstance(obj, enum.Enum):
         return obj.value
-    if hasattr(obj, "__dataclass_fields__"):
+    spec = _dumped_fields(obj.__class__)
+    if spec is not None:
         out = {}
-        for f in fields(obj):
-            v = getattr(obj, f.name)
-            if f.metadata.get("omit_default") and v == f.default:
+        for name, omit, default in spec:
+            v = getattr(obj, name)
+            if omit and v == default:
                 continue
-            if f.name == "environment":
-                out[f.name] = dict(v)
+            if name == "environment":
+                out[name] = dict(v)
+            elif v is None or type(v) in _PLAIN:
+                out[name] = v
             else:
-                out[f.name] = _to_data(v)
+                out[name] = _to_data(v)
         return out
     if isinstance(obj, tuple):
         return [_to_data(v) for v in obj]
     return obj
+
+
+# Values `_to_data` returns as they are (a str-valued enum is not one of these types: `type()` is exact).
+_PLAIN = frozenset({str, int, float, bool})
+
+
+@cache
+def _dumped_fields(cls: Any) -> tuple[tuple[str, bool, Any], ...] | None:
+    """(name, left out at its default, default) for each field of a dataclass; None for other types.
+    Worked out once per class: a flow of 10,000 steps has hundreds of thousands of IR objects."""
+    if not hasattr(cls, "__dataclass_fields__"):
+        return None
+    return tuple((f.name, bool(f.metadata.get("omit_default")), f.default) for f in fields(cls))
 
 
 @cache

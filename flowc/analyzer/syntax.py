@@ -23,6 +23,7 @@ import subprocess
 import sys
 import threading
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -54,7 +55,7 @@ class _Worker:
     def alive(self) -> bool:
         return self.pid == os.getpid() and self.proc.poll() is None
 
-    def ask(self, data: bytes, time_limit: float) -> dict[str, Any]:
+    def ask(self, data: bytes, time_limit: float, parsed: Callable[[], None] | None = None) -> dict[str, Any]:
         assert self.proc.stdin is not None and self.proc.stdout is not None
         timed_out = threading.Event()
 
@@ -68,6 +69,15 @@ class _Worker:
             self.proc.stdin.write(b"%d\n" % len(data) + data)
             self.proc.stdin.flush()
             line = self.proc.stdout.readline()
+            if line.startswith(_PARSED):
+                # The worker's parser took the source; while it compiles, this process parses.
+                if parsed is not None:
+                    try:
+                        parsed()
+                    except BaseException:
+                        self.proc.kill()  # its answer would be read as the next file's
+                        raise
+                line = self.proc.stdout.readline()
         except OSError:  # the worker died while reading the request
             line = b""
         finally:
@@ -89,6 +99,7 @@ class _Worker:
                 self.proc.kill()
 
 
+_PARSED = b'{"kind": "parsed"}'
 _worker: _Worker | None = None
 _lock = threading.Lock()
 
@@ -111,9 +122,12 @@ def _close() -> None:
         _worker.close()
 
 
-def python_verdict(source: str, time_limit: float | None = None) -> dict[str, Any]:
+def python_verdict(
+    source: str, time_limit: float | None = None, parsed: Callable[[], None] | None = None
+) -> dict[str, Any]:
     """What Python's parser and compiler say about `source` (see `syntax_worker.verdict`), or
-    {"kind": "crashed", "returncode": N} when Python died on it, or {"kind": "timeout"}."""
+    {"kind": "crashed", "returncode": N} when Python died on it, or {"kind": "timeout"}. `parsed` is
+    called once Python's parser has read the source without crashing (perhaps not at all)."""
     data = source.encode("utf-8", "surrogatepass")
     start_worker()
     with _lock:
@@ -122,13 +136,14 @@ def python_verdict(source: str, time_limit: float | None = None) -> dict[str, An
             from flowc.analyzer import syntax_worker
 
             return syntax_worker.verdict(source)
-        answer = worker.ask(data, TIME_LIMIT_SECONDS if time_limit is None else time_limit)
+        answer = worker.ask(data, TIME_LIMIT_SECONDS if time_limit is None else time_limit, parsed)
     return answer
 
 
-def check(file: str, source: str, lines: list[str]) -> Diagnostic | None:
-    """None when Python compiles `source`; else the diagnostic saying why it does not."""
-    answer = python_verdict(source)
+def check(file: str, source: str, lines: list[str], parsed: Callable[[], None] | None = None) -> Diagnostic | None:
+    """None when Python compiles `source`; else the diagnostic saying why it does not. `parsed` as
+    for `python_verdict`."""
+    answer = python_verdict(source, parsed=parsed)
     kind = answer["kind"]
     if kind == "ok":
         return None
@@ -173,17 +188,28 @@ def _size(n: int) -> str:
 
 def parse(file: str, source: str, lines: list[str]) -> tuple[ast.Module | None, Diagnostic | None]:
     """The syntax tree of `source`, once Python has compiled it in the worker; else the diagnostic."""
-    problem = check(file, source, lines)
+    got: list[ast.Module | BaseException] = []
+
+    def parse_here() -> None:
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                got.append(ast.parse(source, file))
+        except (SyntaxError, ValueError, RecursionError, MemoryError) as err:
+            got.append(err)
+
+    # Parsed here as soon as the worker's parser has read the source (it compiles meanwhile); the
+    # tree is used only once the worker has compiled the source too.
+    problem = check(file, source, lines, parse_here)
     if problem is not None:
         return None, problem
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            return ast.parse(source, file), None
-    except (SyntaxError, ValueError, RecursionError, MemoryError) as err:
-        # The worker compiled this very text with this very interpreter: not expected, but a
-        # diagnostic all the same.
-        return None, Diagnostic("FC005", f"Python cannot parse this file: {err}", file)
+    if not got:
+        parse_here()
+    if isinstance(got[0], ast.Module):
+        return got[0], None
+    # The worker compiled this very text with this very interpreter: not expected, but a
+    # diagnostic all the same.
+    return None, Diagnostic("FC005", f"Python cannot parse this file: {got[0]}", file)
 
 
 def _syntax_error(file: str, answer: dict[str, Any], lines: list[str]) -> Diagnostic:

@@ -3,7 +3,9 @@
 This file is run as a script by a fresh interpreter (`python -I -S syntax_worker.py`), so it imports
 the standard library only. It reads requests from stdin, one after another: a line holding the size in
 bytes, then that many bytes of UTF-8 source. For each it writes one line of JSON to stdout: what
-Python's parser and compiler said. It never runs the source. It stops at the end of its input.
+Python's parser and compiler said. Before that line, once the source has parsed, it writes
+`{"kind": "parsed"}`: the source is then known not to crash the parser, so flowc's process parses it
+too while this one compiles it. It never runs the source. It stops at the end of its input.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import gc
 import json
 import sys
 import warnings
+from collections.abc import Callable
 from typing import Any
 
 # Not the file's real name: Python would open that file to quote the offending line in some errors,
@@ -20,10 +23,11 @@ from typing import Any
 FILENAME = "<flow>"
 
 
-def verdict(source: str) -> dict[str, Any]:
+def verdict(source: str, parsed: Callable[[], None] | None = None) -> dict[str, Any]:
     """What Python says about `source`: {"kind": "ok"}, a syntax error with its position (and the
     stage that found it: "parse" columns count characters, "compile" columns count UTF-8 bytes), or
-    "too_complex" when Python's parser or compiler ran out of room."""
+    "too_complex" when Python's parser or compiler ran out of room. `parsed` is called once the
+    source has parsed, before it is compiled."""
     stage = "parse"
     try:
         with warnings.catch_warnings():
@@ -32,6 +36,8 @@ def verdict(source: str) -> dict[str, Any]:
             warnings.simplefilter("ignore")
             tree = ast.parse(source, FILENAME)
             stage = "compile"
+            if parsed is not None:
+                parsed()
             try:
                 # The symbol table and code generation catch what the parser alone accepts: a
                 # `return` outside a function, `nonlocal` at module level, a duplicate argument...
@@ -65,6 +71,14 @@ def verdict(source: str) -> dict[str, Any]:
     return answer
 
 
+PARSED = {"kind": "parsed"}
+
+
+def _write(stdout: Any, answer: dict[str, Any]) -> None:
+    stdout.write(json.dumps(answer).encode("ascii") + b"\n")
+    stdout.flush()
+
+
 def main() -> None:
     # Syntax trees hold no reference cycles; the cyclic collector would only slow their building.
     gc.disable()
@@ -74,7 +88,7 @@ def main() -> None:
         if not header.strip():
             return
         data = stdin.read(int(header))
-        answer = verdict(data.decode("utf-8", "surrogatepass"))
+        answer = verdict(data.decode("utf-8", "surrogatepass"), lambda: _write(stdout, PARSED))
         stdout.write(json.dumps(answer).encode("ascii") + b"\n")
         stdout.flush()
 

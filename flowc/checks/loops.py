@@ -19,11 +19,11 @@ enclose it, outermost first (see `flowc.ir.Step.loops`).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from flowc.analyzer.flowclass import FlowDraft
 from flowc.diagnostics import Diagnostic
-from flowc.ir import Span, Step, Transition
+from flowc.ir import Span, Step, Transition, evolve
 
 _HEAD = "from flowc import FlowSpec, step\n\nclass F(FlowSpec):\n"
 _END = "    @step\n    def end(self):\n        pass\n"
@@ -338,4 +338,4 @@ def _components(names: list[str], succ: dict[str, list[str]]) -> list[tuple[set[
 
 def with_loops(steps: tuple[Step, ...], info: LoopInfo) -> tuple[Step, ...]:
     """The steps with their `loops` filled in."""
-    return tuple(replace(s, loops=info.loops_of(s.name)) for s in steps)
+    return tuple(evolve(s, loops=info.loops_of(s.name)) for s in steps)

@@ -7,11 +7,9 @@ Walking the DAG in topological order, each step carries a stack of open splits, 
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from flowc.analyzer.flowclass import FlowDraft
 from flowc.diagnostics import Diagnostic
-from flowc.ir import Flow, JoinKind, Span, Step, Transition
+from flowc.ir import Flow, JoinKind, Span, Step, Transition, evolve
 
 Frame = tuple[str, str]  # (split step, the successor this branch started at)
 
@@ -185,4 +183,4 @@ def check(draft: FlowDraft, flow: Flow, diags: list[Diagnostic]) -> Flow:
 def _complete(
     s: Step, closes: str | None, kind: JoinKind | None, fscopes: tuple[str, ...], scopes: tuple[str, ...]
 ) -> Step:
-    return replace(s, closes=closes, join=kind, foreach_scopes=fscopes, split_scopes=scopes)
+    return evolve(s, closes=closes, join=kind, foreach_scopes=fscopes, split_scopes=scopes)

@@ -28,6 +28,10 @@ class Code:
 
 def py_literal(value: Any) -> str:
     """`value` as Python source that evaluates to an equal value. Only data types are accepted."""
+    if type(value) is str:
+        # The most common value first (a DAG of 10,000 steps writes hundreds of thousands); only a
+        # str itself: a subclass's repr() may not be a literal, and goes the long way below.
+        return repr(value)
     if isinstance(value, Code):
         return value.text
     if value is None or isinstance(value, bool):

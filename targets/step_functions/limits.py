@@ -148,11 +148,13 @@ def check_commands(flow: Flow, commands: dict[str, dict[str, Any]]) -> list[Diag
     """`commands`: each step's task payload (argv and environment, with run-time tokens)."""
     defaults = {p.name: p.default for p in flow.parameters if p.default is not None}
     worst = {**_WORST_CASE, PARAMS_JSON: json.dumps(defaults)}
+    # Each token as it appears inside a JSON string, and its worst case likewise (the same for every step).
+    swaps = [(json.dumps(dyn.token)[1:-1], json.dumps(worst[dyn])[1:-1]) for dyn in ALL]
     out: list[Diagnostic] = []
     for name, payload in commands.items():
         text = json.dumps(payload, separators=(",", ":"))
-        for dyn in ALL:
-            text = text.replace(json.dumps(dyn.token)[1:-1], json.dumps(worst[dyn])[1:-1])
+        for token, value in swaps:
+            text = text.replace(token, value)
         if len(text) > MAX_OVERRIDE_CHARS:
             out.append(
                 Diagnostic(
