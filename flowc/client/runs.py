@@ -266,10 +266,17 @@ class Run(ClientObject):
 
     @property
     def status(self) -> str:
-        """succeeded, failed, interrupted or running as `flowc run` recorded it. For a run an
-        orchestrator started: succeeded once its end task completed, else unknown (running or failed:
-        the orchestrator knows)."""
+        """succeeded, failed, interrupted or running as `flowc run` recorded it, or died for a run
+        recorded as running whose process is gone (flowc.runner.lease). For a run an orchestrator
+        started: succeeded once its end task completed, else unknown (running or failed: the
+        orchestrator knows)."""
         status = self._meta("status")
+        if status == "running":
+            from flowc.runner import lease
+
+            meta = self._record.meta or {}
+            if not lease.alive(meta, self._reader.store.read_heartbeat(self.id)):
+                return lease.DIED
         if status:
             return str(status)
         return "succeeded" if self._manifest(self._end_name) is not None else "unknown"

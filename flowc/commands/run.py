@@ -126,8 +126,8 @@ def _run(args: argparse.Namespace, server: ForkServer | None) -> int:
     from flowc.datastore import layout
     from flowc.datastore.package import build_code_package
     from flowc.datastore.store import FlowDatastore
+    from flowc.runner import lease, task_context
     from flowc.runner import params as params_mod
-    from flowc.runner import task_context
     from flowc.runner.scheduler import LocalScheduler, exit_text, log_tail
 
     err = sys.stderr
@@ -214,6 +214,8 @@ def _run(args: argparse.Namespace, server: ForkServer | None) -> int:
         "parameters": values,
         "status": "running",
         "started_at": round(time.time(), 3),
+        # Who runs it: a reader tells a run whose process died from one still running (lease.py).
+        "owner": lease.owner(),
         **record,
         "log_root": str(log_root.resolve()),
         **(prepared.meta if resume is not None else {}),
@@ -233,7 +235,8 @@ def _run(args: argparse.Namespace, server: ForkServer | None) -> int:
         source_dir=Path(args.path).parent,
         fork_server=server if server is not None else False,
     )
-    result = scheduler.run()
+    with lease.heartbeat(store.storage.put, layout.heartbeat_key(flow.name, run_id)):
+        result = scheduler.run()
     status = "interrupted" if result.interrupted else "succeeded" if result.ok else "failed"
     store.write_run_meta(
         run_id, {**meta, "status": status, "finished_at": round(time.time(), 3), "tasks": scheduler.task_times}

@@ -6,7 +6,8 @@ engine will resolve at run time. This layout is stable: changing it breaks deplo
 
     <flow>/code/<code_id>.tar.gz                         code packages
     <flow>/data/<sha[:2]>/<sha>                          artifacts (pickles), content-addressed
-    <flow>/runs/<run_id>/run.json                        run metadata (parameters, status)
+    <flow>/runs/<run_id>/run.json                        run metadata (parameters, status, owner)
+    <flow>/runs/<run_id>/heartbeat.json                  rewritten every few seconds while `flowc run` runs
     <flow>/runs/<run_id>/steps/<step>/<index or _>/      one task:
         manifest.json                                    written last: the task completed
         output.json                                      {"foreach_count": N} / {"switch_case": c} / {}
@@ -39,6 +40,10 @@ def steps_prefix(flow: str, run_id: str) -> str:
 
 def run_meta_key(flow: str, run_id: str) -> str:
     return f"{run_prefix(flow, run_id)}/run.json"
+
+
+def heartbeat_key(flow: str, run_id: str) -> str:
+    return f"{run_prefix(flow, run_id)}/heartbeat.json"
 
 
 def task_prefix(flow: str, run_id: str, step: str, index: str = "") -> str:

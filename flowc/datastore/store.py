@@ -136,6 +136,14 @@ class FlowDatastore:
             return None
         return meta
 
+    def read_heartbeat(self, run_id: str) -> dict[str, Any] | None:
+        """The last heartbeat of a run `flowc run` is running (flowc.runner.lease), if any."""
+        try:
+            beat: dict[str, Any] = json.loads(self.storage.get(layout.heartbeat_key(self.flow, run_id)))
+        except (NotFound, ValueError):
+            return None
+        return beat
+
     def has_code(self, code_id: str) -> bool:
         """Whether the code package `code_id` is stored (ids are content hashes: same id, same package)."""
         return self.storage.exists(layout.code_key(self.flow, code_id))
