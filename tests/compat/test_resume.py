@@ -175,7 +175,7 @@ def test_resume_after_a_killed_run(work: Work) -> None:
     assert work.runs("join") == 1, "the run did not reach its join"
     os.killpg(proc.pid, signal.SIGKILL)  # flowc run and its tasks, as a crash or kill -9 would
     proc.wait(timeout=30)
-    assert work.run("r1").status == "running"  # never updated: it was killed
+    assert work.run("r1").status == "died"  # run.json still says running; its process is gone
 
     (work.root / "flow.py").write_text(FLOW)
     resumed = work.flowc("resume", "flow.py", "--run-id", "r2")
