@@ -170,8 +170,12 @@ def _run(args: argparse.Namespace, server: ForkServer | None) -> int:
         print(f"flowc run: {exc}", file=err)
         return 2
     try:
-        store = FlowDatastore.open(args.datastore, flow.name)
         package = build_code_package(flow, args.path)
+    except OSError as exc:  # a file of the flow's folder (flowc.datastore.package.PackageError names it)
+        print(f"flowc run: cannot build the code package of {args.path}: {exc}", file=err)
+        return 2
+    try:
+        store = FlowDatastore.open(args.datastore, flow.name)
         if not store.has_code(package.id):
             # Named by its content: a package already stored is this one, so it is not packed again.
             store.put_code(package.id, package.data)

@@ -7,7 +7,9 @@ IR from the package (`flow.json`), so a task never needs the compiler or libcst.
 Archive layout:
     flow.json    the IR (`Flow.to_json`), with `file` made relative to the package
     meta.json    {"format": 1, "flow_file": "<path of the flow file inside code/>"}
-    code/...     the flow file, every .py file under its directory, and IncludeFile defaults found there
+    code/...     the flow file, every .py file under its directory, and IncludeFile defaults found there;
+                 a symbolic link only when it points to a regular file inside the folder (else
+                 PackageError names it: outside the folder, dangling, not a file)
     requirements/<step>.txt   for a step whose task installs packages: @pypi_base/@conda_base, the
                  step's @pypi/@conda, and a requirements.txt beside the flow, one pip requirement a line
     runtime/flowc/...   in a deployable package: flowc's runner, which a task on a stock Python image
@@ -65,6 +67,34 @@ class CodePackage:
         return pack({**self.members, **runtime_members()})
 
 
+class PackageError(OSError):
+    """A file under the flow's folder cannot go into the code package; the message names it."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.strerror = self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def _member_bytes(f: Path, root: Path, flow_file: Path) -> bytes:
+    """The bytes a file contributes: a symbolic link is followed only to a regular file inside the
+    flow's folder, so nothing from outside it (a link to /etc/passwd) is ever packaged."""
+    if f.is_symlink() and f != flow_file:
+        target = f.resolve()
+        if not target.exists():
+            raise PackageError(f"{f} is a symbolic link to {os.readlink(f)}, which does not exist; remove or fix it")
+        if not target.is_relative_to(root.resolve()):
+            raise PackageError(
+                f"{f} is a symbolic link to {target}, outside the flow's folder {root}; the code package "
+                "holds only files inside it (copy the file in, or remove the link)"
+            )
+        if not target.is_file():
+            raise PackageError(f"{f} is a symbolic link to {target}, which is not a regular file")
+    return f.read_bytes()
+
+
 def _source_files(root: Path) -> list[Path]:
     found: list[Path] = []
     for dirpath, dirnames, filenames in os.walk(root):
@@ -106,10 +136,17 @@ def package_members(flow: Flow, flow_path: str | os.PathLike[str]) -> dict[str, 
         "flow.json": packaged.to_json(indent=None).encode(),
         "meta.json": json.dumps({"flow_file": rel, "format": PACKAGE_FORMAT}, sort_keys=True).encode(),
     }
-    for f in [path, *_source_files(root), *_include_defaults(flow, root)]:
+    members["code/" + rel] = path.read_bytes()  # the file the user named, wherever it links to
+    problems = []
+    for f in sorted([*_source_files(root), *_include_defaults(flow, root)]):
         name = "code/" + f.relative_to(root).as_posix()
         if name not in members:
-            members[name] = f.read_bytes()
+            try:
+                members[name] = _member_bytes(f, root, path)
+            except PackageError as exc:
+                problems.append(str(exc))  # every link at once, not one per attempt
+    if problems:
+        raise PackageError("; ".join(problems))
     members.update(requirements(flow, root))
     return members
 
@@ -121,7 +158,7 @@ def requirements(flow: Flow, root: Path) -> dict[str, bytes]:
     """`requirements/<step>.txt` for each step that installs anything: the flow's packages, the
     requirements.txt beside the flow (as written), then the step's own packages."""
     beside = root / REQUIREMENTS_FILE
-    base = beside.read_text("utf-8").splitlines() if beside.is_file() else []
+    base = _member_bytes(beside, root, root).decode("utf-8").splitlines() if beside.is_file() else []
     out: dict[str, bytes] = {}
     for step in flow.steps:
         lines = [*flow.packages, *base, *step.decorators.packages]

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from flowc.compiler import analyze
-from flowc.datastore.package import build_code_package, extract
+from flowc.datastore.package import PackageError, build_code_package, extract
 from flowc.ir import Flow
 
 FLOW = """
@@ -106,3 +106,33 @@ def test_the_id_names_flowcs_release(project, monkeypatch):
     first = build_code_package(flow_of(project), project).id
     monkeypatch.setattr(package_mod, "runtime_version", lambda: "99.0")
     assert build_code_package(flow_of(project), project).id != first
+
+
+def test_a_link_inside_the_folder_is_packaged_as_the_file_it_points_to(project):
+    (project.parent / "alias.py").symlink_to("helpers.py")
+    package = build_code_package(flow_of(project), project)
+    assert package.members["code/alias.py"] == (project.parent / "helpers.py").read_bytes()
+
+
+def test_links_out_of_the_folder_or_to_nothing_are_refused_by_name(project, tmp_path_factory):
+    outside = tmp_path_factory.mktemp("elsewhere") / "secret.py"
+    outside.write_text("TOKEN = 'not for the package'\n")
+    (project.parent / "leak.py").symlink_to(outside)
+    (project.parent / "gone.py").symlink_to(project.parent / "missing.py")
+    with pytest.raises(PackageError) as caught:
+        build_code_package(flow_of(project), project)
+    message = str(caught.value)
+    # Both in one message: every problem in one pass.
+    assert f"leak.py is a symbolic link to {outside}, outside the flow's folder" in message
+    assert "gone.py is a symbolic link to" in message and "which does not exist" in message
+
+
+def test_flowc_run_names_the_link_in_one_line(project, tmp_path, capsys):
+    from flowc.cli import main
+
+    (project.parent / "leak.py").symlink_to("/etc/hostname")
+    code = main(["run", str(project), "--datastore", str(tmp_path / "ds")])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "leak.py is a symbolic link to /etc/hostname, outside the flow's folder" in err
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1
