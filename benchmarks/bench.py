@@ -484,8 +484,7 @@ batch.create_job_queue(jobQueueName="bench", state="ENABLED", priority=1,
             cases = [c for c in cases if c[1] != "linear_10000"]  # 10-30 s of a core; the full run has it
         for label, flow, rep in cases:
             key = f"check {flow}"
-            fl = self._flowc_check(key, [str(self.flow("flowc", flow))], rep)
-            mf = self._mf_check(key, flow, rep)
+            fl, mf = self._check_pair(key, flow, rep)
             lint = self._mf_check_pylint(key, flow) if flow in ("linear_5", "linear_500") else None
             rows.append(
                 [
@@ -554,13 +553,33 @@ batch.create_job_queue(jobQueueName="bench", state="ENABLED", priority=1,
         (m,) = self.measure([self.flowc_case(key, lambda d: ["check", *paths], repeat=rep)])
         return m
 
-    def _mf_check(self, key: str, flow: str, rep: int | None) -> Measurement:
+    def _check_pair(self, key: str, flow: str, rep: int | None) -> tuple[Measurement, Measurement]:
+        """flowc's and Metaflow's check of one flow, their runs interleaved (ABAB, then BABA)."""
+        missing = self.flowc_missing("check")
+        fl = self.unavailable(key, "flowc", missing) if missing else None
+        mf = self._mf_skip(key, flow)
+        cases = []
+        if fl is None:
+            path = str(self.flow("flowc", flow))
+            cases.append(self.flowc_case(key, lambda d: ["check", path], repeat=rep))
+        if mf is None:
+            cases.append(self.mf_case(key, flow, ["check"], repeat=rep))
+        ms = {m.tool: m for m in self.measure(cases)}
+        return fl or ms["flowc"], mf or ms["metaflow"]
+
+    def _mf_skip(self, key: str, flow: str) -> Measurement | None:
         if self.mf_version is None:
             return self.unavailable(key, "metaflow", "Metaflow not installed")
         if flow == "linear_10000" and not self.args.slow:
             # Measured once here: still running after 600 s at 540 MB. Not worth a core of a shared
             # machine on every run; --slow runs it with --metaflow-timeout.
             return self.unavailable(key, "metaflow", "skipped (> 600 s when measured; --slow runs it)")
+        return None
+
+    def _mf_check(self, key: str, flow: str, rep: int | None) -> Measurement:
+        skipped = self._mf_skip(key, flow)
+        if skipped is not None:
+            return skipped
         (m,) = self.measure([self.mf_case(key, flow, ["check"], repeat=rep)])
         return m
 

@@ -68,8 +68,10 @@ def _preload() -> None:
     # What `flowc step` imports on its way to the user's code; nothing of the user's.
     import argparse  # noqa: F401
 
+    import flowc.cards
     import flowc.cli
     import flowc.commands.step
+    import flowc.runner.command
     import flowc.runner.params
     import flowc.runner.task  # noqa: F401
 
