@@ -10,11 +10,19 @@ import os
 from typing import Any
 
 import boto3
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 
-from flowc.datastore.storage import NotFound
+from flowc.datastore.storage import NotFound, StorageError
 
 _MISSING = {"404", "NoSuchKey", "NotFound"}
+
+
+def _reason(exc: Exception) -> str:
+    """An AWS error in one line: its code and message (NoSuchBucket: The specified bucket does not exist)."""
+    if isinstance(exc, ClientError):
+        err = exc.response.get("Error", {})
+        return f"{err.get('Code', 'error')}: {err.get('Message', '')}".rstrip(": ")
+    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
 
 
 def endpoint_url() -> str | None:
@@ -40,12 +48,17 @@ class S3Storage:
         except ClientError as exc:
             if exc.response.get("Error", {}).get("Code") in _MISSING:
                 raise NotFound(key) from None
-            raise
+            raise StorageError(f"cannot read {self.url(key)}: {_reason(exc)}") from None
+        except BotoCoreError as exc:
+            raise StorageError(f"cannot read {self.url(key)}: {_reason(exc)}") from None
         data: bytes = resp["Body"].read()
         return data
 
     def put(self, key: str, data: bytes) -> None:
-        self.client.put_object(Bucket=self.bucket, Key=self._key(key), Body=data)
+        try:
+            self.client.put_object(Bucket=self.bucket, Key=self._key(key), Body=data)
+        except (ClientError, BotoCoreError) as exc:
+            raise StorageError(f"cannot store {self.url(key)}: {_reason(exc)}") from None
 
     def exists(self, key: str) -> bool:
         try:
@@ -53,7 +66,9 @@ class S3Storage:
         except ClientError as exc:
             if exc.response.get("Error", {}).get("Code") in _MISSING:
                 return False
-            raise
+            raise StorageError(f"cannot read {self.url(key)}: {_reason(exc)}") from None
+        except BotoCoreError as exc:
+            raise StorageError(f"cannot read {self.url(key)}: {_reason(exc)}") from None
         return True
 
     def list_dirs(self, prefix: str) -> list[str]:

@@ -20,6 +20,18 @@ class NotFound(KeyError):
         return f"not found in the datastore: {self.args[0]}"
 
 
+class StorageError(OSError):
+    """Reading or writing the datastore failed: the message says what, where (a path or s3:// URL)
+    and why, in one line (a full disk, a read-only folder, a missing bucket, denied access)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
 class Storage(Protocol):
     root: str
 
@@ -58,7 +70,12 @@ class LocalStorage:
         target = self._file(key)
         parent = str(target.parent)
         if parent not in self._made:
-            os.makedirs(parent, exist_ok=True)
+            try:
+                os.makedirs(parent, exist_ok=True)
+            except OSError as exc:
+                raise StorageError(
+                    f"cannot store {target}: cannot make {exc.filename or parent}: {exc.strerror}"
+                ) from None
             self._made.add(parent)
         # Write beside the target, then rename: readers see the whole file or nothing. The temporary
         # name is unique per process and write (no other writer uses this pid at the same time), which
@@ -70,9 +87,11 @@ class LocalStorage:
             with os.fdopen(fd, "wb") as f:
                 f.write(data)
             os.replace(tmp, target)
-        except BaseException:
+        except BaseException as exc:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
+            if isinstance(exc, OSError) and not isinstance(exc, StorageError):
+                raise StorageError(f"cannot store {target}: {exc.strerror or exc}") from None
             raise
 
     def exists(self, key: str) -> bool:

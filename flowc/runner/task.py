@@ -24,6 +24,7 @@ from typing import Any
 
 import flowc
 from flowc import api, paths, user_configs
+from flowc.datastore.storage import StorageError
 from flowc.datastore.store import ArtifactError, FlowDatastore
 from flowc.ir import Flow, Step, StepKind, Transition
 from flowc.paths import Index, fmt_index, task_name
@@ -448,7 +449,10 @@ def run_task(spec: TaskSpec) -> TaskResult:
     except (code_mod.CodeError, ValueError) as exc:
         raise TaskError(str(exc)) from None
     with code_mod.flow_modules(code.flow.dialect):
-        return _run_loaded(spec, store, code, started)
+        try:
+            return _run_loaded(spec, store, code, started)
+        except StorageError as exc:  # the datastore refused a write: one line, not flowc's traceback
+            raise TaskError(str(exc)) from None
 
 
 def _run_loaded(spec: TaskSpec, store: FlowDatastore, code: code_mod.LoadedCode, started: float) -> TaskResult:
