@@ -44,6 +44,8 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
+from flowc.runner import pgroup
+
 # A task whose process ended without a report while the server (which would have seen why) was dead.
 EXIT_UNKNOWN = 255
 
@@ -150,6 +152,7 @@ class _Server:
                 return
             task = self.children.pop(pid, None)
             if task is not None:
+                pgroup.end_leftovers(pid)  # what the task started ends with it
                 _send(self.resp_fd, {"id": task, "status": os.waitstatus_to_exitcode(status)})
 
     def _handle(self, req: dict[str, Any]) -> None:
@@ -166,8 +169,7 @@ class _Server:
             for pid, task in self.children.items():
                 if task in wanted:
                     # Only children not yet reaped: their pids cannot have been reused.
-                    with contextlib.suppress(ProcessLookupError):
-                        os.kill(pid, int(req["sig"]))
+                    pgroup.signal_group(pid, int(req["sig"]))
             return
         task = int(req["id"])
         pid = os.fork()
@@ -180,6 +182,7 @@ class _Server:
         code = 1
         me = os.getpid()
         try:
+            pgroup.lead()
             signal.set_wakeup_fd(-1)
             for sig, handler in self.saved.items():
                 signal.signal(sig, handler)
@@ -356,8 +359,7 @@ class ForkServer:
         # pid was already reaped, but its task has then reported or is about to.
         for t in tasks:
             if t.pid is not None and not t._done.is_set():
-                with contextlib.suppress(ProcessLookupError, PermissionError):
-                    os.kill(t.pid, sig)
+                pgroup.signal_group(t.pid, sig)
 
     def close(self, timeout: float = 5.0) -> None:
         """Stop the server: EOF on its stdin ends it. Tasks still running report as they finish."""

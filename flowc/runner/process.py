@@ -5,7 +5,9 @@
 - A step finishes only by returning. `sys.exit()` raises SystemExit, which the runner turns into a
   failed task (see `ended_by`); `os._exit()` called by the step's own process prints what happened and
   ends the process with EXIT_STEP_FAILED, never 0; SIGTERM prints a line, then ends the process by the
-  signal as it would have. A process the step forks (multiprocessing) is left alone.
+  signal as it would have. A process the step forks (multiprocessing) is left alone while the task
+  runs; under `flowc run` whatever is left of the task's process group when it ends is killed
+  (flowc.runner.pgroup).
 
 Everything is undone when the task's code is done, so a process that runs several tasks (tests, a
 notebook) sees each task's surroundings only during that task.

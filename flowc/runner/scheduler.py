@@ -29,6 +29,7 @@ from flowc import paths
 from flowc.datastore import layout
 from flowc.datastore.store import FlowDatastore
 from flowc.ir import Flow, JoinKind, Transition
+from flowc.runner import pgroup
 from flowc.runner.command import step_command
 from flowc.runner.forkserver import Forked, ForkServer
 from flowc.runner.task import EXIT_INTERRUPTED, EXIT_USAGE, Index, fmt_index, task_name
@@ -93,7 +94,7 @@ class _Running:
         if self.forked is not None:
             self.forked.send_signal(sig)
         elif self.proc is not None and self.proc.poll() is None:
-            self.proc.send_signal(sig)
+            pgroup.signal_group(self.proc.pid, sig)
 
     def wait(self, timeout: float) -> bool:
         if self.forked is not None:
@@ -109,7 +110,7 @@ class _Running:
         if self.forked is not None:
             self.forked.send_signal(signal.SIGKILL)
         elif self.proc is not None:
-            self.proc.kill()
+            pgroup.signal_group(self.proc.pid, signal.SIGKILL)
 
     def close(self) -> None:
         if self.log_file is not None:
@@ -257,9 +258,22 @@ class LocalScheduler:
         """Start the task as a fresh interpreter, with a thread to wait for its exit code."""
         running.forked = None
         running.log_file = running.log.open("wb")
-        proc = subprocess.Popen(running.argv, stdout=running.log_file, stderr=subprocess.STDOUT, env=self.env)
+        proc = subprocess.Popen(
+            running.argv,
+            stdout=running.log_file,
+            stderr=subprocess.STDOUT,
+            env=self.env,
+            # Its own process group, so what it starts ends with it (flowc.runner.pgroup).
+            preexec_fn=pgroup.lead if os.name == "posix" else None,
+        )
         running.proc = proc
-        threading.Thread(target=lambda: done.put((running, proc.wait())), daemon=True).start()
+
+        def wait() -> None:
+            code = proc.wait()
+            pgroup.end_leftovers(proc.pid)
+            done.put((running, code))
+
+        threading.Thread(target=wait, daemon=True).start()
 
     def _output(self, key: TaskKey) -> dict[str, Any]:
         """The finished task's output, from its manifest: a task exists exactly when its manifest does."""
