@@ -33,7 +33,7 @@ from flowc.user_configs import KNOWN_PARSERS, ConfigError, ConfigValue, parse_te
 __all__ = ["ConfigScope", "begin", "expand_unpacked"]
 
 CONFIG_ARGS = ("name", "default", "default_value", "help", "required", "parser", "plain", "show_default")
-_HINT_GIVE = "give it with --config NAME PATH or --config-value NAME TEXT (flowc check, compile, run, deploy)"
+_HINT_GIVE = "give it with --config NAME PATH or --config-value NAME TEXT (on check, run, compile, deploy, trigger)"
 
 
 @dataclass

@@ -11,7 +11,14 @@ from collections.abc import Callable
 from typing import Any
 
 from flowc.cloud import USAGE, CloudError, explain
-from flowc.commands._common import add_profile_argument, print_diagnostics, resolve_target, resolved_options
+from flowc.commands._common import (
+    add_config_arguments,
+    add_profile_argument,
+    config_inputs_or_report,
+    print_diagnostics,
+    resolve_target,
+    resolved_options,
+)
 
 
 def add_flow_arguments(p: argparse.ArgumentParser) -> None:
@@ -19,6 +26,10 @@ def add_flow_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--target", "-t", required=True, help="the target; `flowc targets` lists them")
     p.add_argument("--flow", help="the flow class, when the file has several")
     add_profile_argument(p)
+    # The flow is read again to find its deployment (its name may come from a config, as in
+    # `@project(name=config_expr(...))`): the values it was deployed with. The deployed workflow keeps
+    # its own values whatever is given here (docs/metaflow.md, "Config").
+    add_config_arguments(p)
 
 
 def lifecycle_module(target: Any, what: str, command: str) -> Any:
@@ -45,7 +56,10 @@ def analyze_flow(args: argparse.Namespace) -> Any:
     """The checked flow, or None after printing its diagnostics."""
     from flowc.compiler import analyze
 
-    a = analyze(args.path, args.flow)
+    configs = config_inputs_or_report(args, args.command)
+    if configs is None:
+        return None
+    a = analyze(args.path, args.flow, configs=configs)
     if a.flow is None:
         print_diagnostics(a.diagnostics, {a.file: a.source})
     return a.flow

@@ -471,3 +471,40 @@ def test_metaflow_gives_the_same_values(flow_file: Path, tmp_path: Path) -> None
         assert ours.returncode == 0, ours.stdout + ours.stderr
         run = Run(f"CfgFlow/r{len(extra)}", datastore=tmp_path / ".flowc", _namespace_check=False)
         assert result_line(run["end"].task.stdout) == result_line(mf.stdout + mf.stderr)
+
+
+def test_trigger_reads_the_flow_with_the_values_it_was_deployed_with(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        "flow.py",
+        """\
+        from metaflow import Config, FlowSpec, config_expr, project, step
+
+
+        @project(name=config_expr("cfg.project"))
+        class TrigFlow(FlowSpec):
+            cfg = Config("cfg", required=True)
+
+            @step
+            def start(self):
+                self.next(self.end)
+
+            @step
+            def end(self):
+                pass
+        """,
+    )
+    env = {**os.environ, "KUBECONFIG": str(tmp_path / "no-kubeconfig")}
+    argv = [sys.executable, "-m", "flowc", "trigger", "flow.py", "-t", "argo"]
+    without = subprocess.run(argv, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+    assert without.returncode != 0 and "FC420" in without.stderr
+    given = subprocess.run(
+        [*argv, "--config-value", "cfg", '{"project": "pp"}'],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    # Past reading the flow: what stops it now is the missing cluster.
+    assert given.returncode != 0 and "FC420" not in given.stderr and "Kubernetes" in given.stderr
