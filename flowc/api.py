@@ -224,6 +224,30 @@ class StepException:
         return f"StepException({self.type!r}, {self.message!r})"
 
 
+class MetaflowExceptionWrapper(Exception):
+    """What `@catch(var=...)` stores in a flow written `from metaflow import ...`, as Metaflow does:
+    `type` is the exception's class as `module.Name` (`builtins.ValueError`; `__main__.X` for a class
+    of the flow's own file, which Metaflow runs as `__main__`), `exception` its message (`str(e)`),
+    `stacktrace` the traceback as text (None when there is none). `str()` is the traceback.
+    Importable as `metaflow.exception.MetaflowExceptionWrapper` under flowc.
+    """
+
+    def __init__(self, type: str = "", exception: str = "", stacktrace: str | None = None) -> None:
+        super().__init__(type, exception)
+        self.type = type
+        self.exception = exception
+        self.stacktrace = stacktrace
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (MetaflowExceptionWrapper, (self.type, self.exception, self.stacktrace))
+
+    def __str__(self) -> str:
+        return self.stacktrace or f"[no stacktrace]\n{self.type}: {self.exception}"
+
+    def __repr__(self) -> str:
+        return str(self)
+
+
 class StepTimeout(BaseException):
     """Raised in a step's code when its `@timeout` expires.
 

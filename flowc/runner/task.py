@@ -236,9 +236,22 @@ def time_limit(seconds: int | None, task: str) -> Iterator[None]:
         watchdog.cancel()
 
 
-def _caught_value(exc: BaseException, caught: api.StepException) -> Any:
-    """What @catch stores: the exception itself when it can be stored (so `isinstance` works later),
-    else a StepException with its type, message and traceback as text."""
+def _caught_value(exc: BaseException, caught: api.StepException, flow: Flow, module: str) -> Any:
+    """What @catch stores. For a flow written `from metaflow import ...`, Metaflow's wrapper
+    (`.type`, `.exception`, `.stacktrace`). Else the exception itself when it can be stored (so
+    `isinstance` works later), else a StepException with its type, message and traceback as text."""
+    if flow.dialect == "metaflow":
+        cls = type(exc)
+        # Metaflow runs the flow's file as __main__: a class of its own has that module there.
+        own = cls.__module__ == module
+        stack = caught.traceback
+        if own:  # Python names a class of __main__ without its module in a traceback's last line
+            prefix = f"{module}.{cls.__qualname__}"
+            stack = "\n".join(
+                cls.__qualname__ + ln[len(prefix) :] if ln.startswith(prefix) else ln for ln in stack.split("\n")
+            )
+        where = "__main__" if own else cls.__module__
+        return api.MetaflowExceptionWrapper(f"{where}.{cls.__qualname__}", caught.message, stack)
     try:
         pickle.loads(pickle.dumps(exc))
     except Exception:
@@ -313,7 +326,7 @@ def _run_step(
             message = reason or str(exc)
             caught = api.StepException(type(exc).__name__, message, user_traceback(exc, code.code_dir))
             if decos.catch.var:
-                obj.__dict__[decos.catch.var] = _caught_value(exc, caught)
+                obj.__dict__[decos.catch.var] = _caught_value(exc, caught, flow, code.flow_file.stem)
         else:
             if decos.catch is not None and decos.catch.var:
                 obj.__dict__[decos.catch.var] = None
@@ -340,7 +353,8 @@ def _fallback(
     obj = types.SimpleNamespace(**assigned)
     obj.__dict__["name"] = flow.name
     if step.decorators.catch.var:
-        obj.__dict__[step.decorators.catch.var] = caught
+        wrapped = api.MetaflowExceptionWrapper(PROCESS_ENDED, message, None)
+        obj.__dict__[step.decorators.catch.var] = wrapped if flow.dialect == "metaflow" else caught
     return obj, caught
 
 
