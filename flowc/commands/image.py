@@ -30,17 +30,23 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--build", action="store_true", help="build it too, with the first of docker, podman, buildah on PATH"
     )
+    from flowc.commands._common import add_config_arguments
+
+    add_config_arguments(p)
 
 
 def run(args: argparse.Namespace) -> int:
     from flowc.bindings import image_problem
-    from flowc.commands._common import print_diagnostics, write_files
+    from flowc.commands._common import config_inputs_or_report, print_diagnostics, write_files
     from flowc.compiler import analyze
     from flowc.datastore.package import build_code_package
     from flowc.image import image_spec
     from flowc.target_api import OutputFile
 
-    a = analyze(args.path, args.flow)
+    configs = config_inputs_or_report(args, "image")
+    if configs is None:
+        return 2
+    a = analyze(args.path, args.flow, configs=configs)
     if a.flow is None:
         print_diagnostics(a.diagnostics, {a.file: a.source})
         return 1

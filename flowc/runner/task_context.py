@@ -83,7 +83,8 @@ def set_current(
         origin_run_id=env.get(ORIGIN_VAR) or None,
         namespace=identity.namespace_tag(env),
         username=identity.username(env),
-        parameter_names=[p.name for p in flow.parameters],
+        # Metaflow counts configs among the parameters here.
+        parameter_names=[p.name for p in flow.parameters] + [c.name for c in flow.configs],
         parameters=_Parameters(obj, {p.name: p.attr for p in flow.parameters}),
         index_path=index_path,
         foreach_index=index,

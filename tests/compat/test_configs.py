@@ -54,7 +54,7 @@ try:
     import tomllib
 except ModuleNotFoundError:  # Python 3.10
     import tomli as tomllib
-from metaflow import Config, FlowSpec, Parameter, config_expr, environment, project, resources, step
+from metaflow import Config, FlowSpec, Parameter, config_expr, current, environment, project, resources, step
 
 
 def shout(text):
@@ -83,6 +83,7 @@ class CfgFlow(FlowSpec):
             "mine": self.mine.said,
             "alpha": self.alpha,
             "env": [os.environ.get("FROM_EXPR"), os.environ.get("FROM_ITEM")],
+            "parameter_names": sorted(current.parameter_names),
         }
         self.items = [1, 2]
         self.next(self.work, foreach="items")
@@ -365,6 +366,7 @@ EXPECTED = {
         "mine": "HELLO",
         "alpha": 7,
         "env": ["a1", "a1"],
+        "parameter_names": ["alpha", "cfg", "files", "mine", "tomlc"],
     },
     "gots": [[7, "/data/a.csv", "HELLO"], [7, "/data/a.csv", "HELLO"]],
     "changed": "TypeError",
