@@ -510,3 +510,31 @@ def test_trigger_reads_the_flow_with_the_values_it_was_deployed_with(tmp_path: P
     )
     # Past reading the flow: what stops it now is the missing cluster.
     assert given.returncode != 0 and "FC420" not in given.stderr and "Kubernetes" in given.stderr
+
+
+def test_a_deployed_argo_workflow_runs_with_the_compiled_values(flow_file: Path, tmp_path: Path) -> None:
+    """The Argo manifest, run pod by pod by the tests' Argo interpreter (tests/targets/argo): each
+    pod's task reads the config values from the code package, template syntax and all, unchanged."""
+    from flowc.targets.argo import deploy, load_manifests
+
+    from flowc.datastore.store import FlowDatastore
+    from tests.targets.argo.conftest import EXECUTABLE, compile_argo
+    from tests.targets.argo.interpreter import SUCCEEDED, Interpreter
+
+    tricky = '{"x": 4, "project": "demo", "res": {"cpu": 1}, "env": {"A": "{{workflow.name}} $(HOME) ${X}"}}'
+    a = analyze(flow_file, configs=ConfigInputs.of(None, [["cfg", tricky]]))
+    assert a.flow is not None, a.diagnostics
+    datastore = str(tmp_path / "datastore")
+    result = compile_argo(a.flow, datastore=datastore, executable=EXECUTABLE)
+    assert not [d for d in result.diagnostics if d.severity.value == "error"], result.diagnostics
+    docs = load_manifests(result)
+    deploy.upload_code(a.flow, docs, dry_run=False)
+    pods = tmp_path / "pods"
+    pods.mkdir()
+    run = Interpreter(docs[0], pods, max_workers=2).submit("cfg-run", {})
+    assert run.phase == SUCCEEDED, [(n.path, n.stderr[-2000:]) for n in run.failed()]
+    reader = Run("CfgFlow/cfg-run", datastore=datastore, _namespace_check=False)
+    start = reader["start"].task.data.seen_start
+    assert start["env"] == ["{{workflow.name}} $(HOME) ${X}"] * 2
+    assert start["x_attr"] == 4 and start["alpha"] == 4 and start["mine"] == "HELLO"
+    assert reader["join"].task.data.gots == [[4, "/data/a.csv", "HELLO"]] * 2
