@@ -517,7 +517,6 @@ def test_a_deployed_argo_workflow_runs_with_the_compiled_values(flow_file: Path,
     pod's task reads the config values from the code package, template syntax and all, unchanged."""
     from flowc.targets.argo import deploy, load_manifests
 
-    from flowc.datastore.store import FlowDatastore
     from tests.targets.argo.conftest import EXECUTABLE, compile_argo
     from tests.targets.argo.interpreter import SUCCEEDED, Interpreter
 
