@@ -239,7 +239,10 @@ def _run(args: argparse.Namespace, server: ForkServer | None) -> int:
         source_dir=Path(args.path).parent,
         fork_server=server if server is not None else False,
     )
-    with lease.heartbeat(store.storage.put, layout.heartbeat_key(flow.name, run_id)):
+    # Temporary files of writers that died (a killed run's tasks) are swept while this run goes on.
+    sweep = getattr(store.storage, "sweep_temporaries", None)
+    chores = (lambda: sweep(flow.name)) if sweep is not None else None
+    with lease.heartbeat(store.storage.put, layout.heartbeat_key(flow.name, run_id), chores):
         result = scheduler.run()
     status = "interrupted" if result.interrupted else "succeeded" if result.ok else "failed"
     store.write_run_meta(

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
+import time
 from pathlib import Path
 from typing import Protocol
 
@@ -18,6 +20,20 @@ class NotFound(KeyError):
 
     def __str__(self) -> str:
         return f"not found in the datastore: {self.args[0]}"
+
+
+# The temporary name LocalStorage.put writes before its rename: `.NAME.PID.SEQ.tmp`.
+_TEMPORARY = re.compile(r"^\..+\.(\d+)\.\d+\.tmp$")
+
+
+def _process_exists(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError):
+        return True
+    return True
 
 
 class StorageError(OSError):
@@ -93,6 +109,26 @@ class LocalStorage:
             if isinstance(exc, OSError) and not isinstance(exc, StorageError):
                 raise StorageError(f"cannot store {target}: {exc.strerror or exc}") from None
             raise
+
+    def sweep_temporaries(self, prefix: str, older_than: float = 60.0) -> list[str]:
+        """Remove the temporary files `put` leaves when its process dies mid-write (SIGKILL, a lost
+        machine): `.NAME.PID.SEQ.tmp` under `prefix` whose writer is not a live process on this host
+        and that nobody has written to for `older_than` seconds (a writer on another host sharing the
+        folder keeps its file's mtime fresh). Returns what was removed."""
+        base = self._file(prefix.strip("/")) if prefix.strip("/") else self.path
+        removed = []
+        now = time.time()
+        for dirpath, _, filenames in os.walk(base):
+            for name in filenames:
+                m = _TEMPORARY.match(name)
+                if m is None or _process_exists(int(m.group(1))):
+                    continue
+                path = os.path.join(dirpath, name)
+                with contextlib.suppress(OSError):
+                    if now - os.stat(path).st_mtime >= older_than:
+                        os.unlink(path)
+                        removed.append(path)
+        return removed
 
     def exists(self, key: str) -> bool:
         return self._file(key).is_file()

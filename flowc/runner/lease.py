@@ -21,7 +21,7 @@ import os
 import socket
 import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 HEARTBEAT_SECONDS = 5.0
@@ -75,16 +75,22 @@ def alive(meta: Mapping[str, Any], heartbeat: Mapping[str, Any] | None, now: flo
 
 
 @contextlib.contextmanager
-def heartbeat(put: Any, key: str) -> Iterator[None]:
+def heartbeat(put: Any, key: str, chores: Callable[[], object] | None = None) -> Iterator[None]:
     """Write `{"at": now, ...owner}` to `key` with `put(key, bytes)` now and every HEARTBEAT_SECONDS
-    until the block ends. A failed write is retried at the next beat (the run goes on)."""
+    until the block ends. A failed write is retried at the next beat (the run goes on). `chores` runs
+    once after the first beat, off the run's path (sweeping what dead writers left)."""
     stop = threading.Event()
     me = owner()
 
     def beat() -> None:
+        chore = chores
         while True:
             with contextlib.suppress(Exception):
                 put(key, json.dumps({**me, "at": round(time.time(), 3)}, sort_keys=True).encode())
+            if chore is not None:
+                with contextlib.suppress(Exception):
+                    chore()
+                chore = None
             if stop.wait(HEARTBEAT_SECONDS):
                 return
 
@@ -94,4 +100,4 @@ def heartbeat(put: Any, key: str) -> Iterator[None]:
         yield
     finally:
         stop.set()
-        thread.join(timeout=HEARTBEAT_SECONDS)
+        thread.join(timeout=1.0)  # a beat after the final status is harmless; chores may go on

@@ -98,3 +98,43 @@ def test_killed_run_shows_as_died_and_resume_starts_from_it(tmp_path: Path, caps
     store = FlowDatastore.open(str(ds), "WaitFlow")
     assert store.task_artifacts("r2", "end")["y"] == 2
     assert store.read_run_meta("r2")["status"] == "succeeded"
+
+
+def _dead_pid() -> int:
+    proc = subprocess.Popen([sys.executable, "-c", "pass"])
+    proc.wait()
+    return proc.pid
+
+
+def test_temporary_files_of_dead_writers_are_swept(tmp_path: Path) -> None:
+    from flowc.datastore.storage import LocalStorage
+
+    folder = tmp_path / "F" / "data" / "ab"
+    folder.mkdir(parents=True)
+    dead = folder / f".abc.{_dead_pid()}.1.tmp"
+    mine = folder / f".abd.{os.getpid()}.1.tmp"
+    fresh = folder / f".abe.{_dead_pid()}.2.tmp"
+    for p in (dead, mine, fresh):
+        p.write_bytes(b"partial")
+    old = time.time() - 3600
+    os.utime(dead, (old, old))
+    os.utime(mine, (old, old))
+    removed = LocalStorage(tmp_path).sweep_temporaries("F")
+    assert removed == [str(dead)]
+    assert not dead.exists() and mine.exists() and fresh.exists()
+
+
+def test_flowc_run_sweeps_what_a_killed_run_left(tmp_path: Path) -> None:
+    ds = tmp_path / "ds"
+    leftover = ds / "LinearFlow" / "data" / "ab" / f".abc.{_dead_pid()}.7.tmp"
+    leftover.parent.mkdir(parents=True)
+    leftover.write_bytes(b"half an artifact")
+    old = time.time() - 3600
+    os.utime(leftover, (old, old))
+    shapes = Path(__file__).parents[1] / "shapes"
+    assert main(["run", str(shapes / "linear.py"), "--datastore", str(ds)]) == 0
+    for _ in range(200):  # the sweep runs beside the run, in the heartbeat's thread
+        if not leftover.exists():
+            break
+        time.sleep(0.05)
+    assert not leftover.exists()
