@@ -122,3 +122,52 @@ def test_a_datastore_that_is_a_file_is_one_line(tmp_path: Path) -> None:
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and str(ds) in lines[0], proc.stderr
     assert os.path.isfile(ds)
+
+
+def _refuse_writes_under(monkeypatch, root: Path, errno_: int, reason: str) -> None:
+    """A folder the process may not write into (a read-only mount, no permission), as root sees it
+    too: creating a file under `root` fails as the kernel would make it fail."""
+    import tempfile as tempfile_mod
+
+    real_open, real_mkstemp = os.open, tempfile_mod.mkstemp
+
+    def guarded_open(path, flags, *args, **kwargs):
+        if str(path).startswith(str(root)) and flags & os.O_CREAT:
+            raise OSError(errno_, reason, str(path))
+        return real_open(path, flags, *args, **kwargs)
+
+    def guarded_mkstemp(*args, dir=None, **kwargs):
+        if dir is not None and str(dir).startswith(str(root)):
+            raise OSError(errno_, reason, str(dir))
+        return real_mkstemp(*args, dir=dir, **kwargs)
+
+    monkeypatch.setattr(os, "open", guarded_open)
+    monkeypatch.setattr(tempfile_mod, "mkstemp", guarded_mkstemp)
+
+
+def test_a_read_only_output_folder_is_one_line(tmp_path: Path, monkeypatch, capsys) -> None:
+    import errno
+
+    out = tmp_path / "out"
+    out.mkdir()
+    _refuse_writes_under(monkeypatch, out, errno.EACCES, "Permission denied")
+    code = main(["compile", str(SHAPES / "linear.py"), "-t", "argo", "-o", str(out)])
+    err = capsys.readouterr().err
+    assert code == 1
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and str(out) in lines[0] and "Permission denied" in lines[0], err
+    assert list(out.iterdir()) == []
+
+
+def test_a_read_only_datastore_is_one_line(tmp_path: Path, monkeypatch, capsys) -> None:
+    import errno
+
+    ds = tmp_path / "ds"
+    ds.mkdir()
+    _refuse_writes_under(monkeypatch, ds, errno.EROFS, "Read-only file system")
+    code = main(["run", str(SHAPES / "linear.py"), "--datastore", str(ds), "--spawn"])
+    err = capsys.readouterr().err
+    assert code == 1
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and str(ds) in lines[0] and "Read-only file system" in lines[0], err
+    assert leftovers(ds) == []

@@ -293,3 +293,40 @@ def test_nul_where_no_engine_carries_it_is_refused(write_flow, source: str, mess
     analysis = analyze(write_flow(text))
     assert analysis.flow is None
     assert any(message in d.message and d.code == "FC302" for d in analysis.diagnostics)
+
+
+CASES = Path(__file__).parent / "cases"
+
+
+def test_the_reviewers_argo_case_is_refused_for_its_image_and_inert_for_its_environment(tmp_path: Path) -> None:
+    """`argo_env_template.py` from the review: @image with Argo template syntax cannot be made inert
+    (an image name has no escape), so compiling refuses it; without it, the environment values
+    reach the task as written."""
+    source = (CASES / "argo_env_template.py").read_text()
+    path = tmp_path / "argo_env_template.py"
+    path.write_text(source)
+    result = compile_flow(path, "argo", OPTIONS["argo"])
+    assert not result.ok
+    assert [d.code for d in result.diagnostics] == ["FC501"]
+    assert "@image 'registry.example/img:{{workflow.uid}}'" in result.diagnostics[0].message
+    path.write_text("\n".join(line for line in source.splitlines() if "@image" not in line) + "\n")
+    files = compiled("argo", path.read_text())
+    _, declared, _ = _argo_task(files)
+    # Both values hold `{{`: neither is in the pod spec, the runner sets them from the code package.
+    assert declared == {}
+    analysis = analyze(path)
+    assert analysis.flow is not None
+    assert dict(analysis.flow.step("start").decorators.environment) == {
+        "GREETING": "hello {{workflow.name}} $(HOME) $$x",
+        "MATH": "{{=1+1}}",
+    }
+
+
+@pytest.mark.parametrize("target", ["argo", "airflow"])
+def test_a_datastore_the_runner_refuses_is_refused_at_compile(target: str) -> None:
+    with tempfile.TemporaryDirectory() as d:
+        path = Path(d) / "flow.py"
+        path.write_text(flow_source("d", "x", "h", "v"))
+        result = compile_flow(path, target, {**OPTIONS[target], "datastore": "ftp://host/path"})
+    assert not result.ok
+    assert any("ftp://host/path" in d.message and d.code == "FC501" for d in result.diagnostics)
