@@ -17,6 +17,7 @@ from typing import Any
 
 from flowc.compiler import analyze
 from flowc.ir import Flow, ParamType
+from tests.conformance.known import METAFLOW_WRONG
 from tests.conftest import ROOT, example_files, shape_files
 
 HERE = Path(__file__).resolve().parent
@@ -36,6 +37,10 @@ RUNS: dict[str, list[dict[str, Any]]] = {
     ],
     "tests/conformance/flows/metaflow-compat/06_join_after_switch_in_branch.py": [{"k_case": "c"}, {"k_case": "d"}],
     "tests/conformance/flows/metaflow-compat/11_parameter_default_none.py": [{}, {"s": "given"}],
+    "tests/conformance/flows/rows/task_ends.py": [
+        {"how": how}
+        for how in ("return", "sys_exit_0", "sys_exit_3", "sys_exit_none", "os_exit_0", "sigterm", "sigkill")
+    ],
     "tests/conformance/flows/metaflow-graphs/graph_branch_in_switch.py": [
         {"mode_case": "process"},
         {"mode_case": "skip"},
@@ -90,24 +95,6 @@ EXCLUDED: dict[str, dict[str, str]] = {
         "*": "@parallel (multi-node) is not supported by flowc: FC303 at check (a clear refusal is the "
         "expected behaviour)",
     },
-}
-
-# Where Metaflow is wrong, flowc's answer is the reference and Metaflow's is not compared
-# (docs/semantics.md says why).
-METAFLOW_WRONG: dict[str, str] = {
-    "tests/conformance/flows/rows/foreach_over_set.py": "Metaflow issue 469: each task re-iterates the set",
-    "tests/conformance/flows/rows/foreach_over_dict_and_generator.py": "Metaflow looks a dict's items up by "
-    "position and cannot store a generator: its split task fails",
-    "tests/conformance/flows/rows/foreach_unsortable_set.py": "Metaflow fans out over an unsortable set in an "
-    "order that changes per process; flowc has no order to fix and fails the split, saying so",
-    "tests/conformance/flows/rows/switch_in_branch_join.py": "Metaflow 2.19.39 fails this join (a join right "
-    "after a switch inside a static branch)",
-    "tests/conformance/flows/rows/switch_in_foreach_join.py": "Metaflow orders a foreach join's inputs by the "
-    "case step they came through, then by item; flowc by item",
-    "tests/conformance/flows/semantics/20_empty_foreach.py": "Metaflow fails the split task ('Foreach iterator "
-    "... produced zero splits'); flowc runs the join with no inputs, on every target (issue 13, section 5)",
-    "tests/conformance/flows/semantics/13_foreach_over_set.py": "Metaflow issue 469: every task re-iterates the "
-    "set, whose order changes with string hashing per process: items are seen twice or never",
 }
 
 
@@ -221,7 +208,14 @@ def references(case: Case) -> tuple[str, ...]:
 # bring their expected.json (outcome and `end` artifacts, for their default parameters). Keys are
 # case ids; a task's artifacts are compared as canonical data.
 EXPECT: dict[str, dict[str, Any]] = {
-    "hostile/sysexit0": {"outcome": "failed", "failed_step": "start"},
+    # @catch catches sys.exit(0) as any error of the step (docs/semantics.md): the task did not finish
+    # its step, and flowc step says so (never an exit 0 with no output).
+    "hostile/sysexit0": {"tasks": {"start": {"a": 1, "err": SystemExit(0)}}},
+    'rows/task_ends[how="return"]': {"tasks": {"end": {"after": "set before leaving"}}},
+    **{
+        f'rows/task_ends[how="{how}"]': {"outcome": "failed", "failed_step": "start"}
+        for how in ("sys_exit_0", "sys_exit_3", "sys_exit_none", "os_exit_0", "sigterm", "sigkill")
+    },
     "rows/foreach_unsortable_set": {"outcome": "failed", "failed_step": "start"},
     'semantics/02_switch_skip_ahead[mode="enrich"]': {"tasks": {"end": {"note": "enriched"}}},
     'semantics/02_switch_skip_ahead[mode="skip"]': {"tasks": {"end": {"note": "raw"}}},
@@ -241,6 +235,10 @@ EXPECT: dict[str, dict[str, Any]] = {
     'metaflow-compat/11_parameter_default_none[s="given"]': {"tasks": {"end": {"s": "given"}}},
     "metaflow-compat/12_environment_ignored_by_run": {"tasks": {"start": {"v": "set"}}},
     "metaflow-compat/13_foreach_stack": {"tasks": {"a/0": {"s": [(0, 1, "x")]}}},
+    # After an inner join the outer foreach's item is still known (Metaflow gives None: known.py).
+    "rows/foreach_iterables": {
+        "tasks": {"join_range/0": {"after_inner": [(0, 2, "x")]}, "join_range/1": {"after_inner": [(1, 2, "y")]}}
+    },
 }
 
 

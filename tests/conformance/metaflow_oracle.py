@@ -64,27 +64,18 @@ def _order_static_join_inputs() -> None:
 
 
 def exec_flow(argv: list[str]) -> None:
-    """`python metaflow_oracle.py --exec FLOW.py ARGS...`: the flow as `__main__`, the runtime patched."""
+    """`python metaflow_oracle.py --exec FLOW.py ARGS...`: `python FLOW.py ARGS...`, the runtime patched.
+
+    The flow runs as the `__main__` module with `sys.argv[0]` its own path, so Metaflow imports its CLI
+    when the flow does (inside the flow's context: Config options are made from the flow class then)
+    and starts every task as `python FLOW.py step ...`, exactly as `python FLOW.py run` would.
+    """
     import types
 
     _order_static_join_inputs()
     path = str(Path(argv[0]).resolve())
-    # Metaflow starts each task as `<entrypoint> step ...`, by default `python FLOW.py`: here every
-    # task goes through this same entry, so a flow without a `__main__` guard runs its tasks too.
-    from metaflow import cli
-
-    original_main = cli.main
-
-    def main_with_entrypoint(
-        flow: Any, args: Any = None, handle_exceptions: bool = True, entrypoint: Any = None
-    ) -> Any:
-        entrypoint = entrypoint or [sys.executable, str(Path(__file__).resolve()), "--exec", path]
-        return original_main(flow, args, handle_exceptions, entrypoint)
-
-    cli.main = main_with_entrypoint
-    # The flow runs as the `__main__` module, as `python flow.py` would run it. Metaflow registers
-    # some classes on `__main__` when it is imported (ForeachFrame, so pickles name them there):
-    # those move to the new module.
+    # Metaflow registers some classes on `__main__` when it is imported (ForeachFrame, so pickles name
+    # them there): those move to the new module.
     old = sys.modules["__main__"]
     main = types.ModuleType("__main__")
     main.__file__ = path
@@ -99,16 +90,25 @@ def exec_flow(argv: list[str]) -> None:
     code = compile(source, path, "exec")
     exec(code, main.__dict__)
     if "__main__" not in source:
-        # Several cases omit Metaflow's `if __name__ == "__main__": TheFlow()`; flowc needs none. Run
-        # them as if they had it: the most derived flow class of the file.
-        from metaflow import FlowSpec
+        _run_unguarded(main, path)
 
-        flows = [v for v in vars(main).values() if isinstance(v, type) and issubclass(v, FlowSpec)]
-        flows = [
-            v for v in flows if v.__module__ == "__main__" and not any(o is not v and issubclass(o, v) for o in flows)
-        ]
-        if len(flows) == 1:
-            flows[0]()
+
+def _run_unguarded(main: Any, path: str) -> None:
+    """Several cases omit Metaflow's `if __name__ == "__main__": TheFlow()`; flowc needs none. Run them
+    as if they had it, the most derived flow class of the file, and start their tasks through this
+    same entry (a plain `python FLOW.py step` would define the class and do nothing)."""
+    from metaflow import FlowSpec, parameters
+
+    flows = [v for v in vars(main).values() if isinstance(v, type) and issubclass(v, FlowSpec)]
+    flows = [v for v in flows if v.__module__ == "__main__" and not any(o is not v and issubclass(o, v) for o in flows)]
+    if len(flows) != 1:
+        return
+    cls = flows[0]
+    # What FlowSpec.__init__(use_cli=True) does, with the entry point given.
+    with parameters.flow_context(cls):
+        from metaflow import cli
+
+        cli.main(cls(use_cli=False), entrypoint=[sys.executable, str(Path(__file__).resolve()), "--exec", path])
 
 
 def _index(task: Any) -> list[int]:
@@ -129,7 +129,9 @@ def dump_run(flow_name: str, run_id: str, ok: bool) -> dict[str, Any]:
     failed: list[str] = []
     for step in run:
         for task in step:
-            if not task.successful:
+            # A task @catch caught is finished but not successful (`_success` False): it is a
+            # completed task with artifacts, as in flowc. Only an unfinished task failed.
+            if not task.finished:
                 failed.append(step.id)
                 continue
             name = canonical.task_name(step.id, _index(task))

@@ -133,11 +133,9 @@ def test_ctrl_c_stops_running_tasks_and_exits_130(tmp_path):
         if "nap" in line and "started" in line:
             break
     time.sleep(0.5)  # let the task reach the user's code
-    t0 = time.monotonic()
     proc.send_signal(signal.SIGINT)
-    _, err = proc.communicate(timeout=30)
+    _, err = proc.communicate(timeout=30)  # the task sleeps 60 s: a run that waited for it times out here
     assert proc.returncode == 130
-    assert time.monotonic() - t0 < 15
     assert "flowc run: interrupted; run t1 stopped after 1 tasks" in err
     ds = FlowDatastore.open(str(tmp_path / "ds"), "SleepyFlow")
     assert ds.read_manifest("t1", "nap") is None

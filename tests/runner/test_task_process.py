@@ -7,7 +7,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -142,7 +141,7 @@ def test_name_constants_and_parameters_behave_as_in_metaflow(harness):
 
 
 def test_a_local_run_retries_at_once(tmp_path):
-    t0 = time.monotonic()
+    # Under @retry's 2-minute delay the run would outlive the 100 s timeout below.
     proc = subprocess.run(
         [sys.executable, "-m", "flowc", "run", str(ROWS / "retry_at_once.py"), "--datastore", str(tmp_path)],
         capture_output=True,
@@ -150,7 +149,6 @@ def test_a_local_run_retries_at_once(tmp_path):
         timeout=100,
     )
     assert proc.returncode == 0, proc.stderr
-    assert time.monotonic() - t0 < 60  # minutes_between_retries=2 is for deployed targets
     assert "retrying now" in proc.stdout
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import time
 from pathlib import Path
 
 import pytest
@@ -239,14 +238,11 @@ def test_output_is_deterministic(path: Path) -> None:
 
 def test_a_thousand_step_flow_stays_well_under_the_object_limit(write_flow) -> None:
     path = write_flow(linear_source(1000))
-    started = time.perf_counter()
     result = compile_flow(path, "argo", {"datastore": "s3://bucket/prefix"})
-    elapsed = time.perf_counter() - started
     assert result.ok, result.diagnostics
     (wt,) = [f for f in result.files if f.path.endswith("workflow-template.yaml")]
     size = manifest_bytes(yaml.safe_load(wt.content))
     assert size < MAX_MANIFEST_BYTES / 4, size
-    assert elapsed < 10, elapsed
 
 
 def test_an_oversized_manifest_is_reported() -> None:
