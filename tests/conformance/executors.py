@@ -251,7 +251,7 @@ def argo(cases: list[Case], work: Path) -> dict[str, Result]:
         if errors:
             return refused(case, "; ".join(errors))
         docs = load_manifests(result)
-        deploy.upload_code(flow, docs[0])
+        deploy.upload_code(flow, docs, dry_run=False)
         pods = folder / "pods"
         pods.mkdir(exist_ok=True)
         params = {k: param_text(flow, k, v) for k, v in case.params}

@@ -29,7 +29,6 @@ AIRFLOW = ("airflow3", "airflow2")
 _I10_START_END = "issue 10 (dialect): @step(start=True)/@step(end=True) refused (FC106/FC107)"
 _I10_INHERIT = "issue 10 (dialect): steps inherited from a base flow class are not seen (FC107)"
 _I10_BRANCH = "issue 10 (@project): current.branch_name is 'user.unknown' in a deployed task (Metaflow: the deployer)"
-_I10_CONFIG = "issue 10 (dialect): Config raises ImportError at run after a clean check"
 
 
 def _each(case: str, executors: tuple[str, ...], reason: str) -> dict[tuple[str, str], str]:
@@ -40,7 +39,6 @@ KNOWN: dict[tuple[str, str], str] = {
     **_each("metaflow-compat/02_custom_start_end_step", (*LOCAL, *TARGETS), _I10_START_END),
     **_each("metaflow-compat/03_flow_inheritance", (*LOCAL, *TARGETS), _I10_INHERIT),
     **_each("metaflow-compat/09_current_branch_name", ("argo",), _I10_BRANCH),
-    **_each("metaflow-compat/10_config_passes_check_fails_run", ("flowc-run",), _I10_CONFIG),
 }
 
 # Where Metaflow is wrong for a whole flow: `flowc run` is the reference (docs/semantics.md says why).
