@@ -65,6 +65,7 @@ CODES: dict[str, str] = {
     "FC004": "file cannot be read",
     "FC005": "file too large or too deeply nested for Python",
     "FC006": "Python crashed on the file",
+    "FC007": "imported from Metaflow, not provided by flowc",
     # steps and transitions
     "FC101": "unknown step in self.next",
     "FC102": "step without self.next",

@@ -13,6 +13,7 @@ module-level code has side effects, is read exactly like a clean one. The stages
     decorators   step and flow decorators, checked
     params       Parameter and IncludeFile
     configs      Config: declarations, their values, their use in static values
+    standin      names imported from metaflow that flowc's stand-in lacks
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from flowc.analyzer import syntax
+from flowc.analyzer import standin, syntax
 from flowc.analyzer.context import Context
 from flowc.analyzer.flowclass import FlowDraft, analyze_class, is_flow_class
 from flowc.analyzer.imports import collect
@@ -104,6 +105,8 @@ def _analyze(
         constants=module_constants(module),
         config_inputs=configs,
     )
+    if "metaflow" in source:
+        standin.check(ctx)
     classes = [s for s in module.body if isinstance(s, ast.ClassDef) and is_flow_class(ctx, s)]
     out.flow_names = [c.name for c in classes]
     if not classes:

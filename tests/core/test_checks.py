@@ -113,6 +113,10 @@ CASES: dict[str, list[tuple[str, int | None, str]]] = {
         (with_start("@timeout(seconds=0)", "FlowSpec, timeout, step"), 4, "positive duration"),
     ],
     "FC303": [(with_start("@card", "FlowSpec, step", prelude="from metaflow import card"), 4, "@card")],
+    "FC007": [
+        (with_start(prelude="from metaflow import FlowMutator"), 2, "'FlowMutator'"),
+        (with_start(prelude="from metaflow.cards import Markdown"), 2, "'metaflow.cards'"),
+    ],
     "FC304": [(with_start("@retry(tims=2)", "FlowSpec, retry, step"), 4, "no argument 'tims'")],
     "FC305": [
         (with_start(deco='@schedule(cron="61 * * * *")\n', imports="FlowSpec, schedule, step"), 3, "out of range")
