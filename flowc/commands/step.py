@@ -44,7 +44,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         help="all parameters as one JSON object (start step); percent-encoded when it starts with %%7B",
     )
     p.add_argument("--output-json", metavar="PATH", help="write the task's output object here")
-    p.add_argument("--output-values", metavar="DIR", help="write foreach_count / switch_case files here")
+    p.add_argument("--output-values", metavar="DIR", help="write foreach_count / switch_case / switch_index here")
     p.add_argument("--print-output", action="store_true", help="print the output object as the last line")
     p.add_argument(
         "--fallback",
@@ -96,7 +96,7 @@ def _fail(message: str, code: int) -> int:
     return code
 
 
-def _write_outputs(args: argparse.Namespace, output: dict[str, Any]) -> None:
+def _write_outputs(args: argparse.Namespace, output: dict[str, Any], case_index: int | None = None) -> None:
     text = json.dumps(output, sort_keys=True)
     if args.output_json:
         path = Path(args.output_json)
@@ -108,6 +108,8 @@ def _write_outputs(args: argparse.Namespace, output: dict[str, Any]) -> None:
         for key in ("foreach_count", "switch_case"):
             if key in output:
                 (folder / key).write_text(str(output[key]))
+        if case_index is not None:
+            (folder / "switch_index").write_text(str(case_index))
     if args.print_output:
         sys.stdout.flush()
         print(text, flush=True)
@@ -174,5 +176,5 @@ def run(args: argparse.Namespace) -> int:
             end="",
             file=sys.stderr,
         )
-    _write_outputs(args, result.output)
+    _write_outputs(args, result.output, result.case_index)
     return task_mod.EXIT_OK

@@ -93,6 +93,9 @@ class TaskSpec:
 class TaskResult:
     output: dict[str, Any]
     caught: api.StepException | None = None
+    # A switch's chosen case as its 0-based position among the IR's cases: what an engine compares
+    # when a case value cannot be written safely into its expressions (Argo's `when`).
+    case_index: int | None = None
 
 
 def user_traceback(exc: BaseException, code_dir: Path | None = None) -> str:
@@ -544,4 +547,7 @@ def _run_loaded(spec: TaskSpec, store: FlowDatastore, code: code_mod.LoadedCode,
     store.write_task(spec.run_id, step.name, fmt_index(index), manifest, output)
     if cls is not None:
         task_context.write_card(cls, flow, step.name, fmt_index(index), manifest, store)
-    return TaskResult(output=output, caught=caught)
+    case_index = None
+    if "switch_case" in output:
+        case_index = [c.value for c in step.switch_cases].index(output["switch_case"])
+    return TaskResult(output=output, caught=caught, case_index=case_index)

@@ -11,7 +11,8 @@ frame, for a whole inner frame (`<split>-each`, `<header>-loop`), for the next i
 `depends` is false, and evaluates `depends` only once every task it names has finished. So:
 
 - a task reached only through one switch's case (a *pure* case) depends on the switch having
-  succeeded and has `when: '{{tasks.S.outputs.parameters.switch_case}}' == 'value'`;
+  succeeded and has `when: '{{tasks.S.outputs.parameters.switch_index}}' == 'i'`, `i` the case's
+  position among the switch's cases (any case value works: only digits reach the expression);
 - any other task depends on *which of its incoming edges was taken*, written with task results only:
   `p.Succeeded` for a plain edge; for a switch case into a step also reached another way, the case's
   choice is seen through the switch's other cases: when each of them leads to a pure case task, "this
@@ -28,7 +29,7 @@ Every `{{tasks.X.outputs...}}` is read by a task that depends on `X.Succeeded`.
 **Loops.** A loop's body is a DAG template with inputs `iteration` (and `prefix`, the index of the
 enclosing frame); the back edge is the task `<header>-next`, which calls the same template with
 `iteration + 1` (an Argo expression). Which case left the loop travels up as outputs: for each switch
-`p` with a case that leaves, `exit_<p>` is the case `p` chose in the last iteration (or empty), read
+`p` with a case that leaves, `exit_<p>` is the case (its position) `p` chose in the last iteration (or empty), read
 from the next iteration when there was one (`??` falls back when that task was skipped). The frame
 around the loop sees the loop task as a unit whose decisions are these outputs.
 """
@@ -44,6 +45,8 @@ from flowc.ir import Flow, JoinKind, Step, Transition
 from . import names
 
 SWITCH_CASE = "switch_case"
+# What decides a switch's edges: the chosen case's position (the runner's `switch_index` file).
+SWITCH_INDEX = "switch_index"
 FOREACH_COUNT = "foreach_count"
 
 Frame = tuple[str, ...]
@@ -204,7 +207,7 @@ class Dags:
                 if g is None:
                     g = groups[key] = Group(u, v, param)
                 if param is not None:
-                    g.values.append(s.switch_cases[i].value)
+                    g.values.append(str(i))  # successors follow the cases: i is the case's position
                 g.parents.append(s.name)
                 if v is None and header is not None and param is not None:
                     exits.setdefault(self.exit_param[s.name], (u, param))
@@ -215,7 +218,7 @@ class Dags:
     def _decision(self, u: Unit, parent: Step) -> str | None:
         """The output of unit `u` that chooses the edge leaving `parent` (None: the edge is always taken)."""
         if u.kind == "step" and parent.transition is Transition.SWITCH:
-            return SWITCH_CASE
+            return SWITCH_INDEX
         if u.kind == "loop":
             # Only a switch's case leaves a loop (every other step's successor is in the loop).
             return self.exit_param[parent.name]

@@ -25,7 +25,7 @@ from flowc.diagnostics import Diagnostic, Severity
 from flowc.ir import Flow, Parameter, ParamType, Resources, RetryPolicy, Step, Transition
 
 from . import inert, names
-from .dags import FOREACH_COUNT, SWITCH_CASE, Dags, Frame, Unit, frame_of
+from .dags import FOREACH_COUNT, SWITCH_CASE, SWITCH_INDEX, Dags, Frame, Unit, frame_of
 from .settings import DATASTORE_PARAMETER, Settings
 
 API_VERSION = "argoproj.io/v1alpha1"
@@ -42,9 +42,6 @@ RUN_ID = "{{workflow.name}}"
 # backstop for a runner that cannot (a hung download), so it must fire later than the runner's.
 DEADLINE_GRACE_SECONDS = 60
 ANNOTATION = "flowc.dev"
-# A `when` expression compares the case the runner wrote with each case value in quotes; values are
-# kept to characters that cannot end the quoted string or change the expression.
-SAFE_CASE_VALUE = re.compile(r"^[A-Za-z0-9_.:/+-]+$")
 SAFE_PARAM_NAME = re.compile(r"^[A-Za-z0-9_-]+$")
 
 
@@ -203,9 +200,11 @@ class Lowering:
             # The runner writes the file whenever the step succeeds; the default keeps Argo from
             # erroring on a failed pod, whose failure is what gets reported.
             default = "0" if shape.output == FOREACH_COUNT else ""
+            # A switch's case value is shown in Argo's UI; what `when` compares is its position.
+            outputs = [shape.output, SWITCH_INDEX] if shape.output == SWITCH_CASE else [shape.output]
             template["outputs"] = {
                 "parameters": [
-                    {"name": shape.output, "valueFrom": {"path": f"{OUTPUT_DIR}/{shape.output}", "default": default}}
+                    {"name": o, "valueFrom": {"path": f"{OUTPUT_DIR}/{o}", "default": default}} for o in outputs
                 ]
             }
         if shape.retry:
@@ -259,18 +258,11 @@ class Lowering:
         return self.templates[self._frame_template((*frame, unit.step))]
 
     def _when(self, frame: Frame, source: Unit, param: str, values: tuple[str, ...]) -> str:
+        # `values` are case positions (digits, see dags.SWITCH_INDEX): the user's case values, which
+        # may hold quotes or braces, never reach the expression.
         value_of = f"{{{{tasks.{self.tasks[frame][source.original]}.outputs.parameters.{param}}}}}"
-        tests = []
-        for value in values:
-            if not SAFE_CASE_VALUE.match(value):
-                self._problem(
-                    self.steps[source.step],
-                    f"switch case value {value!r} cannot be compared safely in an Argo `when` expression",
-                    hint="use case values made of letters, digits and _ . : / + -",
-                )
-                continue
-            tests.append(f"'{value_of}' == '{value}'")
-        return " || ".join(tests) if tests else "false"
+        assert all(v.isdigit() for v in values), values
+        return " || ".join(f"'{value_of}' == '{value}'" for value in values) if values else "false"
 
     def _dag(self, frame: Frame) -> dict[str, Any]:
         dag = self.dags.dags[frame]

@@ -68,12 +68,15 @@ def test_every_edge_waits_for_success_so_skipped_cases_do_not_run_their_successo
 def test_switch_cases_run_on_when_and_the_step_after_runs_after_either() -> None:
     wt = workflow_template(load_flow(SHAPES / "switch_in_foreach.py"))
     body = dag_tasks(wt, "start-body")
-    case_value = "{{tasks.classify.outputs.parameters.switch_case}}"
-    assert body["even"]["when"] == f"'{case_value}' == 'even'"
+    # the case's position among the switch's cases ("even" is the first)
+    case_index = "{{tasks.classify.outputs.parameters.switch_index}}"
+    assert body["even"]["when"] == f"'{case_index}' == '0'"
+    assert body["odd"]["when"] == f"'{case_index}' == '1'"
     assert body["even"]["depends"] == "classify.Succeeded"
     assert body["collect"]["depends"] == "even.Succeeded || odd.Succeeded"
     switch = template(wt, body["classify"]["template"])
-    assert switch["outputs"]["parameters"][0]["valueFrom"]["path"].endswith("/switch_case")
+    paths = {p["name"]: p["valueFrom"]["path"] for p in switch["outputs"]["parameters"]}
+    assert paths == {"switch_case": "/tmp/flowc-outputs/switch_case", "switch_index": "/tmp/flowc-outputs/switch_index"}
 
 
 def test_foreach_runs_its_body_by_count_and_the_join_after_the_body() -> None:
@@ -179,17 +182,22 @@ def test_names_that_collide_once_lowered_are_all_told_apart() -> None:
     assert names.Namer(["a__b", "a_b"])["a_b"] == namer["a_b"]
 
 
-def test_unsafe_switch_value_is_reported_not_pasted_into_an_expression() -> None:
+def test_any_switch_value_compiles_and_never_reaches_an_expression() -> None:
     flow = load_flow(SHAPES / "switch.py")
     switch = next(s for s in flow.steps if s.switch_cases)
-    bad_value = "x' || true || '"
+    bad_value = "x' || true || '{{workflow.name}}"
     cases = (dataclasses.replace(switch.switch_cases[0], value=bad_value), *switch.switch_cases[1:])
     bad = dataclasses.replace(switch, switch_cases=cases)
     flow = flow.with_steps(tuple(bad if s.name == switch.name else s for s in flow.steps))
     result = compile_argo(flow)
-    assert result.files == ()
-    assert [d.code for d in result.diagnostics] == ["FC501"]
-    assert "cannot be compared safely" in result.diagnostics[0].message
+    assert result.diagnostics == (), [d.message for d in result.diagnostics]
+    text = result.files[0].content
+    assert "|| true ||" not in text and "true || '{{" not in text
+    whens = [t["when"] for t in dag_tasks(yaml.safe_load(text)).values() if "when" in t]
+    # each case task compares the switch's case position, a number
+    assert sorted(whens) == [
+        f"'{{{{tasks.{switch.name}.outputs.parameters.switch_index}}}}' == '{i}'" for i in range(len(cases))
+    ]
 
 
 def test_without_a_datastore_each_submission_gives_one() -> None:

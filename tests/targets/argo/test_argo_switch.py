@@ -68,12 +68,12 @@ def test_a_case_straight_to_a_static_join_counts_for_its_branch() -> None:
 def test_two_shared_cases_of_one_switch_are_observed_by_gates_without_pods() -> None:
     wt = workflow_template(load_flow(SWITCH / "two_shared_cases.py"))
     tasks = dag_tasks(wt)
-    case = "{{tasks.p.outputs.parameters.switch_case}}"
+    case = "{{tasks.p.outputs.parameters.switch_index}}"
     assert tasks["p-to-m"] == {
         "name": "p-to-m",
         "template": "gate",
         "depends": "p.Succeeded",
-        "when": f"'{case}' == 'x'",
+        "when": f"'{case}' == '0'",  # case "x", the first
     }
     assert tasks["n"]["depends"] == "p-to-n.Succeeded || q.Succeeded"
     assert tasks["m"]["depends"] == "p-to-m.Succeeded || n.Succeeded"
@@ -113,8 +113,9 @@ def test_a_loop_is_a_template_that_calls_itself_with_the_next_iteration() -> Non
     main = dag_tasks(wt)
     assert main["attempt-loop"]["arguments"]["parameters"] == [{"name": "iteration", "value": "0"}]
     exit_case = "{{tasks.attempt-loop.outputs.parameters.exit_attempt}}"
-    assert main["good"]["when"] == f"'{exit_case}' == 'good'"
-    assert main["bad"]["when"] == f"'{exit_case}' == 'bad'"
+    # cases by position: again 0, good 1, bad 2
+    assert main["good"]["when"] == f"'{exit_case}' == '1'"
+    assert main["bad"]["when"] == f"'{exit_case}' == '2'"
     body = dag_tasks(wt, "attempt-loop")
     index = {"name": "index", "value": "{{inputs.parameters.iteration}}"}
     assert body["attempt"]["arguments"]["parameters"][1] == index
@@ -123,14 +124,14 @@ def test_a_loop_is_a_template_that_calls_itself_with_the_next_iteration() -> Non
         "template": "attempt-loop",
         "arguments": {"parameters": [{"name": "iteration", "value": "{{=asInt(inputs.parameters.iteration) + 1}}"}]},
         "depends": "attempt.Succeeded",
-        "when": "'{{tasks.attempt.outputs.parameters.switch_case}}' == 'again'",
+        "when": "'{{tasks.attempt.outputs.parameters.switch_index}}' == '0'",
     }
     (out,) = template(wt, "attempt-loop")["outputs"]["parameters"]
     assert out == {
         "name": "exit_attempt",
         "valueFrom": {
             "expression": "tasks['attempt-next']?.outputs?.parameters?.exit_attempt ?? "
-            "tasks['attempt']?.outputs?.parameters?.switch_case ?? ''"
+            "tasks['attempt']?.outputs?.parameters?.switch_index ?? ''"
         },
     }
 

@@ -209,7 +209,7 @@ with DAG(
     tasks = {}
     tasks['start'] = FlowcStep(
         task_id='start',
-        argv=['step', '--flow', 'CaseIsEndFlow', '--code', '6e4719db05f58558783c', '--step', 'start', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--params-json', '{{ params | flowc_params | flowc_arg }}', '--print-output'],
+        argv=['step', '--flow', 'CaseIsEndFlow', '--code', '658518b39418ba6384c3', '--step', 'start', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--params-json', '{{ params | flowc_params | flowc_arg }}', '--print-output'],
     )
     tasks['start-route'] = FlowcRoute(
         task_id='start-route',
@@ -222,11 +222,11 @@ with DAG(
     )
     tasks['more'] = FlowcStep(
         task_id='more',
-        argv=['step', '--flow', 'CaseIsEndFlow', '--code', '6e4719db05f58558783c', '--step', 'more', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
+        argv=['step', '--flow', 'CaseIsEndFlow', '--code', '658518b39418ba6384c3', '--step', 'more', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
     )
     tasks['end'] = FlowcStep(
         task_id='end',
-        argv=['step', '--flow', 'CaseIsEndFlow', '--code', '6e4719db05f58558783c', '--step', 'end', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
+        argv=['step', '--flow', 'CaseIsEndFlow', '--code', '658518b39418ba6384c3', '--step', 'end', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
         trigger_rule='none_failed_min_one_success',
     )
 

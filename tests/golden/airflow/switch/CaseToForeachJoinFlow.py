@@ -209,7 +209,7 @@ with DAG(
     tasks = {}
     tasks['start'] = FlowcStep(
         task_id='start',
-        argv=['step', '--flow', 'CaseToForeachJoinFlow', '--code', '86a3e21da0f258b42e11', '--step', 'start', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
+        argv=['step', '--flow', 'CaseToForeachJoinFlow', '--code', 'bdc1c6682e71bff97fc0', '--step', 'start', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
     )
     tasks['start-fanout'] = FlowcFanout(
         task_id='start-fanout',
@@ -219,7 +219,7 @@ with DAG(
     )
     tasks['classify'] = FlowcStep.partial(
         task_id='classify',
-        argv=['step', '--flow', 'CaseToForeachJoinFlow', '--code', '86a3e21da0f258b42e11', '--step', 'classify', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--index', '{{ task.flowc_index }}', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
+        argv=['step', '--flow', 'CaseToForeachJoinFlow', '--code', 'bdc1c6682e71bff97fc0', '--step', 'classify', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--index', '{{ task.flowc_index }}', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
     ).expand(flowc_index=tasks['start-fanout'].output)
     tasks['classify-case-join'] = FlowcCase(
         task_id='classify-case-join',
@@ -237,16 +237,16 @@ with DAG(
     )
     tasks['scale'] = FlowcStep.partial(
         task_id='scale',
-        argv=['step', '--flow', 'CaseToForeachJoinFlow', '--code', '86a3e21da0f258b42e11', '--step', 'scale', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--index', '{{ task.flowc_index }}', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
+        argv=['step', '--flow', 'CaseToForeachJoinFlow', '--code', 'bdc1c6682e71bff97fc0', '--step', 'scale', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--index', '{{ task.flowc_index }}', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
     ).expand(flowc_index=tasks['classify-case-scale'].output)
     tasks['join'] = FlowcStep(
         task_id='join',
-        argv=['step', '--flow', 'CaseToForeachJoinFlow', '--code', '86a3e21da0f258b42e11', '--step', 'join', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
+        argv=['step', '--flow', 'CaseToForeachJoinFlow', '--code', 'bdc1c6682e71bff97fc0', '--step', 'join', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
         trigger_rule='none_failed_min_one_success',
     )
     tasks['end'] = FlowcStep(
         task_id='end',
-        argv=['step', '--flow', 'CaseToForeachJoinFlow', '--code', '86a3e21da0f258b42e11', '--step', 'end', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
+        argv=['step', '--flow', 'CaseToForeachJoinFlow', '--code', 'bdc1c6682e71bff97fc0', '--step', 'end', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
     )
 
     tasks['start'] >> tasks['start-fanout']

@@ -209,11 +209,11 @@ with DAG(
     tasks = {}
     tasks['start'] = FlowcStep(
         task_id='start',
-        argv=['step', '--flow', 'CaseToJoinFlow', '--code', '0c3db2757d657bfa7e56', '--step', 'start', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--params-json', '{{ params | flowc_params | flowc_arg }}', '--print-output'],
+        argv=['step', '--flow', 'CaseToJoinFlow', '--code', '7486ec57806a587e571c', '--step', 'start', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--params-json', '{{ params | flowc_params | flowc_arg }}', '--print-output'],
     )
     tasks['a'] = FlowcStep(
         task_id='a',
-        argv=['step', '--flow', 'CaseToJoinFlow', '--code', '0c3db2757d657bfa7e56', '--step', 'a', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
+        argv=['step', '--flow', 'CaseToJoinFlow', '--code', '7486ec57806a587e571c', '--step', 'a', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
     )
     tasks['a-route'] = FlowcRoute(
         task_id='a-route',
@@ -226,20 +226,20 @@ with DAG(
     )
     tasks['c'] = FlowcStep(
         task_id='c',
-        argv=['step', '--flow', 'CaseToJoinFlow', '--code', '0c3db2757d657bfa7e56', '--step', 'c', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
+        argv=['step', '--flow', 'CaseToJoinFlow', '--code', '7486ec57806a587e571c', '--step', 'c', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
     )
     tasks['b'] = FlowcStep(
         task_id='b',
-        argv=['step', '--flow', 'CaseToJoinFlow', '--code', '0c3db2757d657bfa7e56', '--step', 'b', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
+        argv=['step', '--flow', 'CaseToJoinFlow', '--code', '7486ec57806a587e571c', '--step', 'b', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
     )
     tasks['join'] = FlowcStep(
         task_id='join',
-        argv=['step', '--flow', 'CaseToJoinFlow', '--code', '0c3db2757d657bfa7e56', '--step', 'join', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
+        argv=['step', '--flow', 'CaseToJoinFlow', '--code', '7486ec57806a587e571c', '--step', 'join', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
         trigger_rule='none_failed_min_one_success',
     )
     tasks['end'] = FlowcStep(
         task_id='end',
-        argv=['step', '--flow', 'CaseToJoinFlow', '--code', '0c3db2757d657bfa7e56', '--step', 'end', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
+        argv=['step', '--flow', 'CaseToJoinFlow', '--code', '7486ec57806a587e571c', '--step', 'end', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
     )
 
     tasks['a'] >> tasks['a-route']

@@ -209,7 +209,7 @@ with DAG(
     tasks = {}
     tasks['start'] = FlowcStep(
         task_id='start',
-        argv=['step', '--flow', 'MeetInForeachFlow', '--code', 'a074027036df6e413882', '--step', 'start', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
+        argv=['step', '--flow', 'MeetInForeachFlow', '--code', 'fd75caeafb8b683326e3', '--step', 'start', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
     )
     tasks['start-fanout'] = FlowcFanout(
         task_id='start-fanout',
@@ -219,7 +219,7 @@ with DAG(
     )
     tasks['route'] = FlowcStep.partial(
         task_id='route',
-        argv=['step', '--flow', 'MeetInForeachFlow', '--code', 'a074027036df6e413882', '--step', 'route', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--index', '{{ task.flowc_index }}', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
+        argv=['step', '--flow', 'MeetInForeachFlow', '--code', 'fd75caeafb8b683326e3', '--step', 'route', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--index', '{{ task.flowc_index }}', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
     ).expand(flowc_index=tasks['start-fanout'].output)
     tasks['route-case-a'] = FlowcCase(
         task_id='route-case-a',
@@ -237,7 +237,7 @@ with DAG(
     )
     tasks['a'] = FlowcStep.partial(
         task_id='a',
-        argv=['step', '--flow', 'MeetInForeachFlow', '--code', 'a074027036df6e413882', '--step', 'a', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--index', '{{ task.flowc_index }}', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
+        argv=['step', '--flow', 'MeetInForeachFlow', '--code', 'fd75caeafb8b683326e3', '--step', 'a', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--index', '{{ task.flowc_index }}', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
     ).expand(flowc_index=tasks['route-case-a'].output)
     tasks['a-case-b'] = FlowcCase(
         task_id='a-case-b',
@@ -255,7 +255,7 @@ with DAG(
     )
     tasks['b'] = FlowcStep.partial(
         task_id='b',
-        argv=['step', '--flow', 'MeetInForeachFlow', '--code', 'a074027036df6e413882', '--step', 'b', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--index', '{{ task.flowc_index }}', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
+        argv=['step', '--flow', 'MeetInForeachFlow', '--code', 'fd75caeafb8b683326e3', '--step', 'b', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--index', '{{ task.flowc_index }}', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
     ).expand(flowc_index=tasks['a-case-b'].output)
     tasks['meet-paths'] = FlowcPaths(
         task_id='meet-paths',
@@ -265,12 +265,12 @@ with DAG(
     )
     tasks['meet'] = FlowcStep.partial(
         task_id='meet',
-        argv=['step', '--flow', 'MeetInForeachFlow', '--code', 'a074027036df6e413882', '--step', 'meet', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--index', '{{ task.flowc_index }}', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
+        argv=['step', '--flow', 'MeetInForeachFlow', '--code', 'fd75caeafb8b683326e3', '--step', 'meet', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--index', '{{ task.flowc_index }}', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
         trigger_rule='none_failed_min_one_success',
     ).expand(flowc_index=tasks['meet-paths'].output)
     tasks['z'] = FlowcStep.partial(
         task_id='z',
-        argv=['step', '--flow', 'MeetInForeachFlow', '--code', 'a074027036df6e413882', '--step', 'z', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--index', '{{ task.flowc_index }}', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
+        argv=['step', '--flow', 'MeetInForeachFlow', '--code', 'fd75caeafb8b683326e3', '--step', 'z', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--index', '{{ task.flowc_index }}', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
     ).expand(flowc_index=tasks['a-case-z'].output)
     tasks['done-paths'] = FlowcPaths(
         task_id='done-paths',
@@ -280,17 +280,17 @@ with DAG(
     )
     tasks['done'] = FlowcStep.partial(
         task_id='done',
-        argv=['step', '--flow', 'MeetInForeachFlow', '--code', 'a074027036df6e413882', '--step', 'done', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--index', '{{ task.flowc_index }}', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
+        argv=['step', '--flow', 'MeetInForeachFlow', '--code', 'fd75caeafb8b683326e3', '--step', 'done', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--index', '{{ task.flowc_index }}', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
         trigger_rule='none_failed_min_one_success',
     ).expand(flowc_index=tasks['done-paths'].output)
     tasks['join'] = FlowcStep(
         task_id='join',
-        argv=['step', '--flow', 'MeetInForeachFlow', '--code', 'a074027036df6e413882', '--step', 'join', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
+        argv=['step', '--flow', 'MeetInForeachFlow', '--code', 'fd75caeafb8b683326e3', '--step', 'join', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
         trigger_rule='none_failed_min_one_success',
     )
     tasks['end'] = FlowcStep(
         task_id='end',
-        argv=['step', '--flow', 'MeetInForeachFlow', '--code', 'a074027036df6e413882', '--step', 'end', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
+        argv=['step', '--flow', 'MeetInForeachFlow', '--code', 'fd75caeafb8b683326e3', '--step', 'end', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
     )
 
     tasks['start'] >> tasks['start-fanout']

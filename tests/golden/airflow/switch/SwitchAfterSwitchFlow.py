@@ -209,7 +209,7 @@ with DAG(
     tasks = {}
     tasks['start'] = FlowcStep(
         task_id='start',
-        argv=['step', '--flow', 'SwitchAfterSwitchFlow', '--code', 'ed044e60902d3ce1eee2', '--step', 'start', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--params-json', '{{ params | flowc_params | flowc_arg }}', '--print-output'],
+        argv=['step', '--flow', 'SwitchAfterSwitchFlow', '--code', '908fc1b4c1baad580a9a', '--step', 'start', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--params-json', '{{ params | flowc_params | flowc_arg }}', '--print-output'],
     )
     tasks['start-route'] = FlowcRoute(
         task_id='start-route',
@@ -219,15 +219,15 @@ with DAG(
     )
     tasks['a'] = FlowcStep(
         task_id='a',
-        argv=['step', '--flow', 'SwitchAfterSwitchFlow', '--code', 'ed044e60902d3ce1eee2', '--step', 'a', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
+        argv=['step', '--flow', 'SwitchAfterSwitchFlow', '--code', '908fc1b4c1baad580a9a', '--step', 'a', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
     )
     tasks['b'] = FlowcStep(
         task_id='b',
-        argv=['step', '--flow', 'SwitchAfterSwitchFlow', '--code', 'ed044e60902d3ce1eee2', '--step', 'b', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
+        argv=['step', '--flow', 'SwitchAfterSwitchFlow', '--code', '908fc1b4c1baad580a9a', '--step', 'b', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
     )
     tasks['middle'] = FlowcStep(
         task_id='middle',
-        argv=['step', '--flow', 'SwitchAfterSwitchFlow', '--code', 'ed044e60902d3ce1eee2', '--step', 'middle', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
+        argv=['step', '--flow', 'SwitchAfterSwitchFlow', '--code', '908fc1b4c1baad580a9a', '--step', 'middle', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
         trigger_rule='none_failed_min_one_success',
     )
     tasks['middle-route'] = FlowcRoute(
@@ -238,15 +238,15 @@ with DAG(
     )
     tasks['x'] = FlowcStep(
         task_id='x',
-        argv=['step', '--flow', 'SwitchAfterSwitchFlow', '--code', 'ed044e60902d3ce1eee2', '--step', 'x', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
+        argv=['step', '--flow', 'SwitchAfterSwitchFlow', '--code', '908fc1b4c1baad580a9a', '--step', 'x', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
     )
     tasks['y'] = FlowcStep(
         task_id='y',
-        argv=['step', '--flow', 'SwitchAfterSwitchFlow', '--code', 'ed044e60902d3ce1eee2', '--step', 'y', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
+        argv=['step', '--flow', 'SwitchAfterSwitchFlow', '--code', '908fc1b4c1baad580a9a', '--step', 'y', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
     )
     tasks['end'] = FlowcStep(
         task_id='end',
-        argv=['step', '--flow', 'SwitchAfterSwitchFlow', '--code', 'ed044e60902d3ce1eee2', '--step', 'end', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
+        argv=['step', '--flow', 'SwitchAfterSwitchFlow', '--code', '908fc1b4c1baad580a9a', '--step', 'end', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
         trigger_rule='none_failed_min_one_success',
     )
 

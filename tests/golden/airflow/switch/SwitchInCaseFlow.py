@@ -209,7 +209,7 @@ with DAG(
     tasks = {}
     tasks['start'] = FlowcStep(
         task_id='start',
-        argv=['step', '--flow', 'SwitchInCaseFlow', '--code', '77199c010e67bec4fabb', '--step', 'start', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--params-json', '{{ params | flowc_params | flowc_arg }}', '--print-output'],
+        argv=['step', '--flow', 'SwitchInCaseFlow', '--code', '337c9f4637ff47b0627b', '--step', 'start', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--params-json', '{{ params | flowc_params | flowc_arg }}', '--print-output'],
     )
     tasks['start-route'] = FlowcRoute(
         task_id='start-route',
@@ -222,7 +222,7 @@ with DAG(
     )
     tasks['decide'] = FlowcStep(
         task_id='decide',
-        argv=['step', '--flow', 'SwitchInCaseFlow', '--code', '77199c010e67bec4fabb', '--step', 'decide', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
+        argv=['step', '--flow', 'SwitchInCaseFlow', '--code', '337c9f4637ff47b0627b', '--step', 'decide', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
     )
     tasks['decide-route'] = FlowcRoute(
         task_id='decide-route',
@@ -235,16 +235,16 @@ with DAG(
     )
     tasks['work'] = FlowcStep(
         task_id='work',
-        argv=['step', '--flow', 'SwitchInCaseFlow', '--code', '77199c010e67bec4fabb', '--step', 'work', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
+        argv=['step', '--flow', 'SwitchInCaseFlow', '--code', '337c9f4637ff47b0627b', '--step', 'work', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
     )
     tasks['report'] = FlowcStep(
         task_id='report',
-        argv=['step', '--flow', 'SwitchInCaseFlow', '--code', '77199c010e67bec4fabb', '--step', 'report', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
+        argv=['step', '--flow', 'SwitchInCaseFlow', '--code', '337c9f4637ff47b0627b', '--step', 'report', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
         trigger_rule='none_failed_min_one_success',
     )
     tasks['end'] = FlowcStep(
         task_id='end',
-        argv=['step', '--flow', 'SwitchInCaseFlow', '--code', '77199c010e67bec4fabb', '--step', 'end', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
+        argv=['step', '--flow', 'SwitchInCaseFlow', '--code', '337c9f4637ff47b0627b', '--step', 'end', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
     )
 
     tasks['start'] >> tasks['start-route']

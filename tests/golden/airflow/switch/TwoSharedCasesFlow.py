@@ -209,7 +209,7 @@ with DAG(
     tasks = {}
     tasks['start'] = FlowcStep(
         task_id='start',
-        argv=['step', '--flow', 'TwoSharedCasesFlow', '--code', '9bd5ab717c06251fdd5b', '--step', 'start', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--params-json', '{{ params | flowc_params | flowc_arg }}', '--print-output'],
+        argv=['step', '--flow', 'TwoSharedCasesFlow', '--code', 'd5fcd20ea9f5606c41cf', '--step', 'start', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--params-json', '{{ params | flowc_params | flowc_arg }}', '--print-output'],
     )
     tasks['start-route'] = FlowcRoute(
         task_id='start-route',
@@ -219,7 +219,7 @@ with DAG(
     )
     tasks['p'] = FlowcStep(
         task_id='p',
-        argv=['step', '--flow', 'TwoSharedCasesFlow', '--code', '9bd5ab717c06251fdd5b', '--step', 'p', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
+        argv=['step', '--flow', 'TwoSharedCasesFlow', '--code', 'd5fcd20ea9f5606c41cf', '--step', 'p', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
     )
     tasks['p-route'] = FlowcRoute(
         task_id='p-route',
@@ -235,21 +235,21 @@ with DAG(
     )
     tasks['q'] = FlowcStep(
         task_id='q',
-        argv=['step', '--flow', 'TwoSharedCasesFlow', '--code', '9bd5ab717c06251fdd5b', '--step', 'q', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
+        argv=['step', '--flow', 'TwoSharedCasesFlow', '--code', 'd5fcd20ea9f5606c41cf', '--step', 'q', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
     )
     tasks['n'] = FlowcStep(
         task_id='n',
-        argv=['step', '--flow', 'TwoSharedCasesFlow', '--code', '9bd5ab717c06251fdd5b', '--step', 'n', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
+        argv=['step', '--flow', 'TwoSharedCasesFlow', '--code', 'd5fcd20ea9f5606c41cf', '--step', 'n', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
         trigger_rule='none_failed_min_one_success',
     )
     tasks['m'] = FlowcStep(
         task_id='m',
-        argv=['step', '--flow', 'TwoSharedCasesFlow', '--code', '9bd5ab717c06251fdd5b', '--step', 'm', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
+        argv=['step', '--flow', 'TwoSharedCasesFlow', '--code', 'd5fcd20ea9f5606c41cf', '--step', 'm', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
         trigger_rule='none_failed_min_one_success',
     )
     tasks['end'] = FlowcStep(
         task_id='end',
-        argv=['step', '--flow', 'TwoSharedCasesFlow', '--code', '9bd5ab717c06251fdd5b', '--step', 'end', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
+        argv=['step', '--flow', 'TwoSharedCasesFlow', '--code', 'd5fcd20ea9f5606c41cf', '--step', 'end', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
     )
 
     tasks['start'] >> tasks['start-route']

@@ -209,7 +209,7 @@ with DAG(
     tasks = {}
     tasks['start'] = FlowcStep(
         task_id='start',
-        argv=['step', '--flow', 'UnevenCasesFlow', '--code', '52415921a81f9d4760eb', '--step', 'start', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--params-json', '{{ params | flowc_params | flowc_arg }}', '--print-output'],
+        argv=['step', '--flow', 'UnevenCasesFlow', '--code', '3bd0412420f62a99ecc6', '--step', 'start', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--params-json', '{{ params | flowc_params | flowc_arg }}', '--print-output'],
     )
     tasks['start-route'] = FlowcRoute(
         task_id='start-route',
@@ -222,28 +222,28 @@ with DAG(
     )
     tasks['l1'] = FlowcStep(
         task_id='l1',
-        argv=['step', '--flow', 'UnevenCasesFlow', '--code', '52415921a81f9d4760eb', '--step', 'l1', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
+        argv=['step', '--flow', 'UnevenCasesFlow', '--code', '3bd0412420f62a99ecc6', '--step', 'l1', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
     )
     tasks['l2'] = FlowcStep(
         task_id='l2',
-        argv=['step', '--flow', 'UnevenCasesFlow', '--code', '52415921a81f9d4760eb', '--step', 'l2', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
+        argv=['step', '--flow', 'UnevenCasesFlow', '--code', '3bd0412420f62a99ecc6', '--step', 'l2', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
     )
     tasks['l3'] = FlowcStep(
         task_id='l3',
-        argv=['step', '--flow', 'UnevenCasesFlow', '--code', '52415921a81f9d4760eb', '--step', 'l3', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
+        argv=['step', '--flow', 'UnevenCasesFlow', '--code', '3bd0412420f62a99ecc6', '--step', 'l3', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
     )
     tasks['s1'] = FlowcStep(
         task_id='s1',
-        argv=['step', '--flow', 'UnevenCasesFlow', '--code', '52415921a81f9d4760eb', '--step', 's1', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
+        argv=['step', '--flow', 'UnevenCasesFlow', '--code', '3bd0412420f62a99ecc6', '--step', 's1', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
     )
     tasks['meet'] = FlowcStep(
         task_id='meet',
-        argv=['step', '--flow', 'UnevenCasesFlow', '--code', '52415921a81f9d4760eb', '--step', 'meet', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
+        argv=['step', '--flow', 'UnevenCasesFlow', '--code', '3bd0412420f62a99ecc6', '--step', 'meet', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
         trigger_rule='none_failed_min_one_success',
     )
     tasks['end'] = FlowcStep(
         task_id='end',
-        argv=['step', '--flow', 'UnevenCasesFlow', '--code', '52415921a81f9d4760eb', '--step', 'end', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
+        argv=['step', '--flow', 'UnevenCasesFlow', '--code', '3bd0412420f62a99ecc6', '--step', 'end', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
     )
 
     tasks['start'] >> tasks['start-route']

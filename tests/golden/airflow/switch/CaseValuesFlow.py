@@ -1,0 +1,256 @@
+"Airflow DAG 'CaseValuesFlow' for the flowc flow 'CaseValuesFlow' (local mode). Generated: do not edit."
+
+from __future__ import annotations
+
+import datetime
+import json
+import logging
+import os
+import subprocess
+import sys
+import threading
+
+import pendulum
+
+try:  # Airflow 3: the task SDK
+    from airflow.sdk import DAG, BaseOperator, Param
+except ImportError:  # Airflow 2.7+
+    from airflow.models.baseoperator import BaseOperator
+    from airflow.models.dag import DAG
+    from airflow.models.param import Param
+try:
+    from airflow.providers.standard.operators.branch import BaseBranchOperator
+    from airflow.providers.standard.operators.empty import EmptyOperator
+except ImportError:  # Airflow 2 without the standard provider
+    from airflow.operators.branch import BaseBranchOperator
+    from airflow.operators.empty import EmptyOperator
+
+FLOW = 'CaseValuesFlow'
+PARAMETERS = ['pick']
+MAX_MAP_LENGTH_HINT = "raise Airflow's [core] max_map_length (AIRFLOW__CORE__MAX_MAP_LENGTH)"
+
+
+def _max_map_length() -> int:
+    try:
+        from airflow.sdk.configuration import conf
+    except ImportError:
+        from airflow.configuration import conf
+    return conf.getint("core", "max_map_length")
+
+
+def _flowc_arg(text) -> str:
+    """A value as the runner's command carries it: percent-encoded (flowc.runner.command.encode_value)."""
+    from urllib.parse import quote
+
+    return quote(str(text), safe="/:@+,=")
+
+
+def _params_json(params) -> str:
+    """The flow's parameters as one JSON object for the start step (a Jinja filter)."""
+    return json.dumps({name: params[name] for name in PARAMETERS if name in params}, sort_keys=True)
+
+
+def _output(outputs):
+    """A mapped task's XComs arrive as a sequence; an unmapped one's as a single object."""
+    return [outputs] if isinstance(outputs, dict) else list(outputs)
+
+
+class FlowcFanout(BaseOperator):
+    """Turns a foreach split's `{"foreach_count": N}` outputs into its children's index paths."""
+
+    template_fields = ("split_outputs", "paths")
+    ui_color = "#f4f1de"
+
+    def __init__(self, *, split: str, split_outputs, paths, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.split = split
+        self.split_outputs = split_outputs
+        self.paths = paths
+
+    def execute(self, context):
+        children = []
+        for path, output in zip(list(self.paths), _output(self.split_outputs)):
+            count = int(output["foreach_count"])
+            children.extend(f"{path}.{i}" if path else str(i) for i in range(count))
+        limit = _max_map_length()
+        if len(children) > limit:
+            raise RuntimeError(
+                f"foreach step {self.split!r} of flow {FLOW!r} needs {len(children)} mapped tasks, "
+                f"more than Airflow's [core] max_map_length ({limit}); {MAX_MAP_LENGTH_HINT}"
+            )
+        return children
+
+
+class FlowcCase(BaseOperator):
+    """For a switch inside a foreach: the index paths whose task chose one case's step."""
+
+    template_fields = ("switch_outputs", "paths")
+    ui_color = "#f4f1de"
+
+    def __init__(self, *, switch: str, values, switch_outputs, paths, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.switch = switch
+        self.values = values
+        self.switch_outputs = switch_outputs
+        self.paths = paths
+
+    def execute(self, context):
+        outputs = _output(self.switch_outputs)
+        return [p for p, o in zip(list(self.paths), outputs) if o["switch_case"] in self.values]
+
+
+class FlowcPaths(BaseOperator):
+    """Where ways into a step inside a foreach meet: the index paths of all of them, in order. A way
+    whose helper was skipped (no path took it) adds nothing."""
+
+    template_fields = ("sources",)
+    ui_color = "#f4f1de"
+
+    def __init__(self, *, step: str, sources, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.step = step
+        self.sources = sources
+
+    def execute(self, context):
+        found = set()
+        for paths in self.sources:
+            found.update(paths or ())
+        return sorted(found, key=lambda path: [int(part) for part in path.split(".")])
+
+
+class FlowcRoute(BaseBranchOperator):
+    """For a switch outside any foreach: follow the case the runner chose, skip the others."""
+
+    template_fields = ("switch_output",)
+    ui_color = "#f4f1de"
+
+    def __init__(self, *, switch: str, routes, switch_output, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.switch = switch
+        self.routes = routes
+        self.switch_output = switch_output
+
+    def choose_branch(self, context):
+        case = self.switch_output["switch_case"]
+        if case not in self.routes:
+            raise RuntimeError(f"switch {self.switch!r} chose {case!r}, which is not one of its cases")
+        return self.routes[case]
+
+
+class FlowcStep(BaseOperator):
+    """Runs one task of the flow on this worker: the step runner as an argv list, no shell.
+
+    The runner is started with the worker's own Python (`python -m flowc`), so flowc must be installed
+    beside Airflow. Its output object is the last line of its stdout and becomes this task's XCom.
+    """
+
+    template_fields = ("argv",)
+    ui_color = "#dbe9f6"
+
+    def __init__(self, *, argv, env=None, flowc_index: str = "", **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.argv = argv
+        self.env = env or {}
+        self.flowc_index = flowc_index
+        self._process = None
+
+    def execute(self, context):
+        argv = [sys.executable, "-m", "flowc", *self.argv]
+        self._process = proc = subprocess.Popen(
+            argv,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            stdin=subprocess.DEVNULL,
+            env={**os.environ, **self.env},
+            text=True,
+            errors="replace",
+        )
+        lines = []
+        relay = threading.Thread(target=self._relay, args=(proc.stderr, logging.WARNING), daemon=True)
+        relay.start()
+        try:
+            for line in proc.stdout:
+                lines.append(line.rstrip("\n"))
+                self.log.info("%s", lines[-1])
+            code = proc.wait()
+        finally:
+            self.on_kill()
+            relay.join(timeout=5)
+        if code != 0:
+            raise RuntimeError(f"flowc step {self.task_id!r} failed with exit code {code} (see the log above)")
+        last = next((line for line in reversed(lines) if line.strip()), "{}")
+        return json.loads(last)
+
+    def _relay(self, stream, level) -> None:
+        for line in stream:
+            self.log.log(level, "%s", line.rstrip("\n"))
+
+    def on_kill(self) -> None:
+        proc = self._process
+        if proc is not None and proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+with DAG(
+    dag_id='CaseValuesFlow',
+    description='flowc flow CaseValuesFlow',
+    doc_md='CaseValuesFlow\n',
+    schedule=None,
+    start_date=pendulum.datetime(2024, 1, 1, tz='UTC'),
+    catchup=False,
+    tags=['flowc'],
+    params={'pick': Param(0, type='integer')},
+    user_defined_filters={"flowc_params": _params_json, "flowc_arg": _flowc_arg},
+) as dag:
+    tasks = {}
+    tasks['start'] = FlowcStep(
+        task_id='start',
+        argv=['step', '--flow', 'CaseValuesFlow', '--code', '969c52322a85c7a692a1', '--step', 'start', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--params-json', '{{ params | flowc_params | flowc_arg }}', '--print-output'],
+    )
+    tasks['start-route'] = FlowcRoute(
+        task_id='start-route',
+        switch='start',
+        routes={"it's {{workflow.name}}": 'quote', "x' || true || '": 'operator', 'a\\b $(id) "q"': 'escapes', 'ü': 'umlaut', '': 'empty'},
+        switch_output=tasks['start'].output,
+    )
+    tasks['quote'] = FlowcStep(
+        task_id='quote',
+        argv=['step', '--flow', 'CaseValuesFlow', '--code', '969c52322a85c7a692a1', '--step', 'quote', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
+    )
+    tasks['operator'] = FlowcStep(
+        task_id='operator',
+        argv=['step', '--flow', 'CaseValuesFlow', '--code', '969c52322a85c7a692a1', '--step', 'operator', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
+    )
+    tasks['escapes'] = FlowcStep(
+        task_id='escapes',
+        argv=['step', '--flow', 'CaseValuesFlow', '--code', '969c52322a85c7a692a1', '--step', 'escapes', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
+    )
+    tasks['umlaut'] = FlowcStep(
+        task_id='umlaut',
+        argv=['step', '--flow', 'CaseValuesFlow', '--code', '969c52322a85c7a692a1', '--step', 'umlaut', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
+    )
+    tasks['empty'] = FlowcStep(
+        task_id='empty',
+        argv=['step', '--flow', 'CaseValuesFlow', '--code', '969c52322a85c7a692a1', '--step', 'empty', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
+    )
+    tasks['end'] = FlowcStep(
+        task_id='end',
+        argv=['step', '--flow', 'CaseValuesFlow', '--code', '969c52322a85c7a692a1', '--step', 'end', '--run-id', '{{ run_id }}', '--datastore', '/srv/flowc/datastore', '--attempt', '{{ ti.try_number - 1 }}', '--print-output'],
+        trigger_rule='none_failed_min_one_success',
+    )
+
+    tasks['start'] >> tasks['start-route']
+    tasks['start-route'] >> tasks['quote']
+    tasks['start-route'] >> tasks['operator']
+    tasks['start-route'] >> tasks['escapes']
+    tasks['start-route'] >> tasks['umlaut']
+    tasks['start-route'] >> tasks['empty']
+    tasks['quote'] >> tasks['end']
+    tasks['operator'] >> tasks['end']
+    tasks['escapes'] >> tasks['end']
+    tasks['umlaut'] >> tasks['end']
+    tasks['empty'] >> tasks['end']
