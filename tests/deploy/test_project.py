@@ -64,3 +64,38 @@ def test_flows_whose_names_differ_only_in_non_ascii_letters_deploy_apart(tmp_pat
     assert made[0] != made[1]
     # Every file name is ASCII and what the engine accepts.
     assert all(name.isascii() for names in made for name in names)
+
+
+CASE_09B = Path(__file__).parents[1] / "conformance" / "flows" / "semantics" / "09b_project_prefix.py"
+
+
+@pytest.mark.parametrize(
+    ("target", "flags", "want"),
+    [
+        ("step-functions", [], "fraud.user.ci.ScoreFlow.asl.json"),
+        ("step-functions", ["--production"], "fraud.prod.ScoreFlow.asl.json"),
+        ("step-functions", ["--branch", "b2", "--production"], "fraud.prod.b2.ScoreFlow.asl.json"),
+        ("argo", [], "fraud-user-ci-score-flow.workflow-template.yaml"),
+        ("argo", ["--branch", "staging"], "fraud-test-staging-score-flow.workflow-template.yaml"),
+        ("airflow", [], "fraud.user.ci.ScoreFlow.py"),
+        ("airflow", ["--production"], "fraud.prod.ScoreFlow.py"),
+    ],
+)
+def test_semantics_case_09b_deploys_under_the_project_prefix_on_every_target(
+    tmp_path: Path, capsys, target: str, flags: list[str], want: str
+) -> None:
+    # /work/shared/cases/semantics/09b: @project(name="fraud") was prefixed on Airflow only.
+    out = tmp_path / "out"
+    code = main(["compile", str(CASE_09B), "-t", target, "-o", str(out), *flags])
+    assert code == 0, capsys.readouterr().err
+    assert want in {p.name for p in out.iterdir()}
+    text = (out / want).read_text()
+    name = want.removesuffix(".asl.json").removesuffix(".workflow-template.yaml").removesuffix(".py")
+    if target == "airflow":
+        assert f"dag_id={name!r}" in text or f'dag_id="{name}"' in text, text[:2000]
+    elif target == "argo":
+        assert f"name: {name}\n" in text
+    else:
+        import json
+
+        assert json.loads((out / f"{name}.deploy.json").read_text())["state_machine"] == name

@@ -22,7 +22,7 @@ import pytest
 from flowc.compiler import analyze, compile_flow
 from flowc.datastore.package import build_code_package
 from flowc.datastore.store import FlowDatastore
-from tests.conftest import ROOT, SWITCH_SHAPES, example_files, shape_files, switch_runs
+from tests.conftest import ROOT, example_files, has_loop, shape_files, switch_runs
 
 HARNESS = Path(__file__).with_name("harness.py")
 # A literal folder name that Airflow's Jinja would render if it ever saw it as a template.
@@ -112,19 +112,20 @@ def publish_code(path: Path, datastore: Path) -> str:
 
 
 def switch_shape_files() -> list[Path]:
-    """The conditional shapes Airflow runs: all but loops, which it refuses (FC503)."""
-    return sorted(p for p in SWITCH_SHAPES.glob("*.py") if not p.stem.startswith("loop"))
+    """The conditional shapes Airflow runs (tests.conftest.switch_runs): all but loops, which it
+    refuses (FC503)."""
+    return sorted({p for p, _, _ in switch_runs() if not has_loop(p)})
 
 
 def switch_run_name(path: Path, params: dict[str, Any]) -> str:
     return "switch-" + path.stem + "".join(f"-{k}={v}" for k, v in sorted(params.items()))
 
 
-def _runs(datastore: Path) -> list[Run]:
+def _runs(datastore: Path, copies: dict[Path, Path]) -> list[Run]:
     shapes = {p.stem: p for p in shape_files()}
     runs = [Run(p.stem, p) for p in shape_files()]
     runs += [
-        Run(switch_run_name(path, params), path, conf=params)
+        Run(switch_run_name(path, params), copies.get(path, path), conf=params)
         for path, params, _ in switch_runs(first_only=True)
         if path in switch_shape_files()
     ]
@@ -147,16 +148,23 @@ def airflow(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
     local_dags, pod_dags = tmp / "dags", tmp / "pod-dags"
     for d in (datastore, local_dags, pod_dags, tmp / "home", tmp / "flows"):
         d.mkdir()
-    runs = _runs(datastore)
     dag_ids: dict[str, str] = {}
+    copies: dict[Path, Path] = {}  # a flow whose class name another already has: a renamed copy
     for path in switch_shape_files():
-        compile_into(path, local_dags, {"mode": "local", "datastore": str(datastore)})
-        publish_code(path, datastore)
         flow = analyze(path).flow
         assert flow is not None
         from flowc.targets.airflow import dag_id
 
+        if dag_id(flow) in dag_ids.values():
+            copy = copies[path] = tmp / "flows" / f"{path.parent.name}_{path.name}".replace("-", "_")
+            copy.write_text(path.read_text().replace(f"class {flow.name}(", f"class {flow.name}Again("))
+            path = copy
+            flow = analyze(path).flow
+            assert flow is not None
+        compile_into(path, local_dags, {"mode": "local", "datastore": str(datastore)})
+        publish_code(path, datastore)
         dag_ids[str(path)] = dag_id(flow)
+    runs = _runs(datastore, copies)
     for path in [*shape_files(), *example_files()]:
         compile_into(path, local_dags, {"mode": "local", "datastore": str(datastore)})
         compile_into(path, pod_dags, {"mode": "kubernetes", "datastore": "s3://bucket/flowc", "image": "flowc:1"})

@@ -18,6 +18,7 @@ The environment must already point AIRFLOW_HOME and the database at a scratch fo
 from __future__ import annotations
 
 import contextlib
+import copy
 import json
 import os
 import sys
@@ -140,11 +141,19 @@ def main(job_path: str, result_path: str) -> int:
         if dag is None:
             result["runs"][run["name"]] = {"state": "error", "error": "DAG not found", "tasks": {}}
             continue
+        # The runs of one DAG share this process, and rendering a task's templates writes the run's conf
+        # into the task's own Param objects (ParamsDict.update keeps Param objects and sets their
+        # value), so a later run that leaves a parameter out would see an earlier run's value instead
+        # of the default. Each run starts from the parsed params. (Airflow's workers parse the DAG file
+        # for every task, so a deployed DAG never carries values over.)
+        pristine = {t.task_id: copy.deepcopy(t.params) for t in dag.tasks}
         with _environ(run.get("env", {})):
             try:
                 result["runs"][run["name"]] = _run(dag, run.get("conf") or {})
             except Exception:
                 result["runs"][run["name"]] = {"state": "error", "error": traceback.format_exc(), "tasks": {}}
+        for t in dag.tasks:
+            t.params = pristine[t.task_id]
     result["probes"] = {}
     for probe in job.get("probes", []):
         result["probes"][probe["name"]] = _probe(bag, probe)
