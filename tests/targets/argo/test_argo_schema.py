@@ -12,7 +12,7 @@ import pytest
 import yaml
 from flowc.targets.argo import refs, schema
 
-from tests.conftest import example_files, shape_files
+from tests.conftest import example_files, shape_files, switch_runs
 from tests.targets.argo.conftest import (
     load_flow,
     manifests,
@@ -21,7 +21,8 @@ from tests.targets.argo.conftest import (
     workflow_template,
 )
 
-FLOWS = [*example_files(), *shape_files()]
+# The examples, the shapes, and every conditional shape, loop and outside switch case (issue 9).
+FLOWS = [*example_files(), *shape_files(), *sorted({p for p, _, _ in switch_runs()})]
 VERSIONS = ("3.5", "3.7", "4")
 ARGO_KINDS = {"Workflow", "WorkflowTemplate", "ClusterWorkflowTemplate", "CronWorkflow"}
 LINEAR = Path(__file__).parents[2] / "shapes" / "linear.py"
