@@ -43,6 +43,9 @@ def last_line(text: str) -> str:
 
 def plain(value: Any) -> Any:
     # As tools/metaflow_dump.py gives Metaflow's values: through JSON (tuples become lists), else a repr.
+    if type(value).__name__ == "MetaflowExceptionWrapper":
+        # @catch's wrapper: its type and message (the tracebacks name each tool's own files).
+        return {"caught": str(getattr(value, "type", "")), "message": str(getattr(value, "exception", ""))}
     try:
         return json.loads(json.dumps(value, allow_nan=False))
     except (TypeError, ValueError):

@@ -11,6 +11,9 @@ from metaflow import Flow, namespace
 
 
 def plain(value):
+    if type(value).__name__ == "MetaflowExceptionWrapper":
+        # @catch's wrapper: its type and message (the tracebacks name each tool's own files).
+        return {"caught": str(getattr(value, "type", "")), "message": str(getattr(value, "exception", ""))}
     try:
         return json.loads(json.dumps(value, allow_nan=False))
     except (TypeError, ValueError):

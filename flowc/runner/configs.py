@@ -4,7 +4,7 @@ The compiled flow (`Flow.configs`, inside the code package) holds every config's
 when the flow was compiled or the run started, so every task of a run, on every engine and in a
 resume, reads the same value. A config parsed by the flow's own function carries its text instead;
 each task runs that function on it (the same text, so the same value for a function that depends on
-nothing else). Configs are read-only attributes, and the start task stores them as artifacts, as
+nothing else). Configs are read-only attributes, and every task stores them among its artifacts, as
 Metaflow does (`run['start'].task.data.cfg`).
 """
 
@@ -35,6 +35,15 @@ def _value(c: FlowConfig) -> Any:
 def values(cls: type[Any], flow: Flow) -> dict[str, Any]:
     """{attribute: value} of every config of `flow`, running user parsers (the class is imported).
     Raises ConfigError when a parser cannot be found or fails."""
+    known = {c.attr for c in flow.configs}
+    for k in cls.__mro__:
+        for attr, declared in vars(k).items():
+            if isinstance(declared, api.Config) and attr not in known:
+                # Never a Config object where its value belongs: that would be a wrong result.
+                raise ConfigError(
+                    f"config '{declared.name}' (self.{attr}, declared in {k.__name__}) was not read when the "
+                    f"flow was compiled, so it has no value here; declare it in the flow class itself"
+                )
     out = {}
     for c in flow.configs:
         if c.parser is None:

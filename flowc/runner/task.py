@@ -304,6 +304,8 @@ def _run_step(
             assigned = {**stored, **config_values, **assigned}
         else:
             constants = [n for n in names if n in ns.refs]
+            # Every task has the configs among its artifacts, joins included, as in Metaflow.
+            assigned = {**config_values, **assigned}
         attributes.install(cls, flow, constants)
         obj.__dict__["_flowc_ns"] = ns
         obj.__dict__["name"] = flow.name  # as Metaflow: every task starts with the flow's name

@@ -351,7 +351,8 @@ def test_case_10_check_and_run_agree(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stdout + done.stderr
     run = Run("ConfigFlow/r1", datastore=tmp_path / ".flowc", _namespace_check=False)
     assert run["end"].task.stdout.strip() == "7"
-    assert run["start"].task.data.cfg == {"x": 7}  # stored as an artifact, as Metaflow does
+    # Among every task's artifacts, as in Metaflow.
+    assert run["start"].task.data.cfg == {"x": 7} and run["end"].task.data.cfg == {"x": 7}
     assert path.exists()
 
 
@@ -385,6 +386,7 @@ def test_every_task_sees_the_configs(flow_file: Path, tmp_path: Path) -> None:
     assert done.returncode == 0, done.stdout + done.stderr
     run = Run("CfgFlow/r1", datastore=tmp_path / ".flowc", _namespace_check=False)
     assert result_line(run["end"].task.stdout) == EXPECTED
+    assert run["join"].task.data.cfg.x == 7 and run["work"].task.data.mine == {"said": "HELLO"}
 
 
 def test_values_given_at_run_reach_the_tasks_and_the_run_keeps_them(flow_file: Path, tmp_path: Path) -> None:
@@ -537,3 +539,36 @@ def test_a_deployed_argo_workflow_runs_with_the_compiled_values(flow_file: Path,
     assert start["env"] == ["{{workflow.name}} $(HOME) ${X}"] * 2
     assert start["x_attr"] == 4 and start["alpha"] == 4 and start["mine"] == "HELLO"
     assert reader["join"].task.data.gots == [[4, "/data/a.csv", "HELLO"]] * 2
+
+
+def test_a_config_the_compiler_did_not_read_is_never_a_value_in_a_task(tmp_path: Path) -> None:
+    """A Config declared where the analyzer does not read it (a base class of the flow) stops the
+    task with a message, rather than handing the step the declaration where its value belongs."""
+    write(
+        tmp_path,
+        "flow.py",
+        """\
+        from metaflow import Config, FlowSpec, step
+
+
+        class Settings:
+            cfg = Config("cfg", default_value={"x": 1})
+
+
+        class MixedFlow(Settings, FlowSpec):
+            @step
+            def start(self):
+                print(self.cfg["x"])
+                self.next(self.end)
+
+            @step
+            def end(self):
+                pass
+        """,
+    )
+    a = analyze(tmp_path / "flow.py")
+    if a.flow is not None and a.flow.configs:
+        pytest.skip("the analyzer reads configs of base classes now")
+    done = flowc(tmp_path, "run", "flow.py", "--run-id", "r1")
+    assert done.returncode != 0
+    assert "config 'cfg' (self.cfg, declared in Settings) was not read" in done.stdout + done.stderr
