@@ -250,3 +250,48 @@ def test_a_role_that_is_not_an_arn_is_a_usage_error(aws: Aws, capsys: pytest.Cap
     assert code == 2 and err.strip() == (
         "flowc deploy: --role-arn 'flowc' is not an IAM role ARN (arn:aws:iam::123456789012:role/name)"
     )
+
+
+CONFIG_FLOW = """\
+import os
+
+from metaflow import Config, FlowSpec, environment, step
+
+
+class SfnConfigFlow(FlowSpec):
+    cfg = Config("cfg", default_value={"n": 1, "env": {"A": "default"}})
+
+    @environment(vars={"FROM_CONFIG": cfg.env.A})
+    @step
+    def start(self):
+        self.seen = [self.cfg.n, self.cfg["env"]["A"], os.environ.get("FROM_CONFIG")]
+        self.next(self.end)
+
+    @step
+    def end(self):
+        self.again = self.cfg.to_dict()
+"""
+
+
+def test_config_values_reach_deployed_tasks_unchanged(aws: Aws, queue: str, tmp_path: Path) -> None:
+    """Values given at compile time (template syntax and all) travel in the code package: the tasks
+    the state machine runs read them as compiled, never through States.Format or the input."""
+    from flowc.compiler import compile_flow
+    from flowc.user_configs import ConfigInputs
+
+    path = tmp_path / "sfn_config_flow.py"
+    path.write_text(CONFIG_FLOW)
+    tricky = "{{ x }} $.input States.Format('{}') ${HOME}"
+    given = ConfigInputs.of(None, [["cfg", json.dumps({"n": 5, "env": {"A": tricky}})]])
+    options = {"datastore": DATASTORE, "mode": "worker", "queue_url": queue}
+    result = compile_flow(path, "step-functions", options, configs=given)
+    assert result.ok, [d.message for d in result.diagnostics]
+    assert result.analysis.flow is not None
+    _, arn = _deploy(aws, result)
+    sfn = aws.client("stepfunctions")
+    execution = sfn.start_execution(stateMachineArn=arn, name="e2e-config", input="{}")
+    done = wait_for_execution(sfn, execution["executionArn"], timeout=180)
+    assert done["status"] == "SUCCEEDED", done.get("cause")
+    store = FlowDatastore(S3Storage(DATASTORE, client=aws.client("s3")), "SfnConfigFlow")
+    assert store.task_artifacts("e2e-config", "start")["seen"] == [5, tricky, tricky]
+    assert store.task_artifacts("e2e-config", "end")["again"] == {"n": 5, "env": {"A": tricky}}
