@@ -64,3 +64,33 @@ def test_the_check_path_imports_no_heavy_library(write_flow, fix_it: bool) -> No
     )
     assert json.loads(done.stderr.strip().splitlines()[-1]) == []
     assert (path.read_text() != TYPO) is fix_it
+
+
+ODD_FORMATTING = (
+    "from flowc import FlowSpec,   step  # spacing a formatter would change\n"
+    "\n"
+    "\n"
+    "class F( FlowSpec ):\n"
+    "    @step\n"
+    "    def start(self) :\n"
+    "        x = {  'a' : 1,\n"
+    "               'b':2 }   # a dict as written\n"
+    "\n"
+    "\n"
+    "        self.next( self.procss )   # the typo, in odd spacing\n"
+    "\n"
+    "    @step\n"
+    "    def process(self):  self.next(self.end)\n"
+    "\n"
+    "    @step\n"
+    "    def end(self): pass\t# a tab before this comment\n"
+)
+
+
+def test_check_fix_changes_only_the_misspelt_name(write_flow, capsys) -> None:
+    # LibCST rewrites the one name: spacing, blank lines, one-line bodies, tabs and comments stay
+    # byte for byte.
+    path = write_flow(ODD_FORMATTING)
+    assert main(["check", str(path), "--fix"]) == 0
+    assert path.read_text() == ODD_FORMATTING.replace("self.procss", "self.process")
+    assert f"fixed {path}" in capsys.readouterr().err
