@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import re
 import secrets
@@ -126,7 +127,7 @@ def _run(args: argparse.Namespace, server: ForkServer | None) -> int:
     from flowc.datastore import layout
     from flowc.datastore.package import build_code_package
     from flowc.datastore.store import FlowDatastore
-    from flowc.runner import lease, task_context
+    from flowc.runner import code, lease, task_context
     from flowc.runner import params as params_mod
     from flowc.runner.scheduler import LocalScheduler, exit_text, log_tail
 
@@ -182,6 +183,9 @@ def _run(args: argparse.Namespace, server: ForkServer | None) -> int:
     except (OSError, ValueError) as exc:
         print(f"flowc run: cannot prepare the datastore {args.datastore}: {exc}", file=err)
         return 1
+    with contextlib.suppress(OSError):  # else each task unpacks it from the datastore, and says what fails
+        # Unpacked from memory now, while the fork server starts, not by the first task.
+        code.cache_package(store, package)
     if store.storage.list_dirs(layout.run_prefix(flow.name, run_id)) or store.read_run_meta(run_id):
         # A run id names one run: a second run under it would mix its tasks with the first's.
         print(

@@ -262,10 +262,24 @@ def extract(data: bytes, dest: str | os.PathLike[str]) -> None:
     target = Path(dest).resolve()
     with tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as tar:
         for member in tar.getmembers():
-            out = (target / member.name).resolve()
-            if not member.isfile() or not out.is_relative_to(target):
+            if not member.isfile():
                 raise ValueError(f"code package member {member.name!r} is not a plain file inside it")
-            out.parent.mkdir(parents=True, exist_ok=True)
             src = tar.extractfile(member)
             assert src is not None  # isfile() above
-            out.write_bytes(src.read())
+            _write_member(target, member.name, src.read())
+
+
+def write_members(members: dict[str, bytes], dest: str | os.PathLike[str]) -> None:
+    """Write a package's members into `dest` as `extract` unpacks the packed package (without
+    packing and unpacking it): `flowc run` fills the local cache of the package it just built."""
+    target = Path(dest).resolve()
+    for name in sorted(members):
+        _write_member(target, name, members[name])
+
+
+def _write_member(target: Path, name: str, data: bytes) -> None:
+    out = (target / name).resolve()
+    if not out.is_relative_to(target):
+        raise ValueError(f"code package member {name!r} is not a plain file inside it")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_bytes(data)

@@ -13,7 +13,7 @@ import os
 import shutil
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -54,6 +54,29 @@ def cache_root(store: FlowDatastore) -> Path:
 _read: dict[Path, LoadedCode] = {}
 
 
+def _unpack(root: Path, fill: Callable[[Path], None]) -> None:
+    """Fill a cache folder through a temporary one renamed into place: no task sees half a package."""
+    root.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(dir=root.parent, prefix=f".{root.name}."))
+    try:
+        fill(tmp)
+        os.rename(tmp, root)
+    except OSError:
+        # Another process unpacked the same package first; theirs is identical.
+        if not (root / "meta.json").is_file():
+            raise
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def cache_package(store: FlowDatastore, package: code_package.CodePackage) -> None:
+    """Put a package this process built into the local cache, as `fetch` would unpack it from the
+    datastore. `flowc run` does it while the fork server starts, so that no task waits for it."""
+    root = cache_root(store) / f"{store.flow}-{package.id}"
+    if not (root / "meta.json").is_file():
+        _unpack(root, lambda tmp: code_package.write_members(package.members, tmp))
+
+
 def fetch(store: FlowDatastore, code_id: str) -> LoadedCode:
     root = cache_root(store) / f"{store.flow}-{code_id}"
     if not (root / "meta.json").is_file():
@@ -65,17 +88,7 @@ def fetch(store: FlowDatastore, code_id: str) -> LoadedCode:
                 f"code package {code_id} of flow {store.flow} is not in {store.storage.root}: "
                 f"upload it first (flowc package / flowc deploy)"
             ) from None
-        root.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(dir=root.parent, prefix=f".{root.name}."))
-        try:
-            code_package.extract(data, tmp)
-            os.rename(tmp, root)
-        except OSError:
-            # Another task unpacked the same package first; theirs is identical.
-            if not (root / "meta.json").is_file():
-                raise
-        finally:
-            shutil.rmtree(tmp, ignore_errors=True)
+        _unpack(root, lambda tmp: code_package.extract(data, tmp))
     elif root in _read:
         return _read[root]
     meta = json.loads((root / "meta.json").read_text())

@@ -51,8 +51,12 @@ _BY_TOKEN = {d.token: d for d in ALL}
 _TOKEN_RE = re.compile("(" + "|".join(re.escape(d.token) for d in ALL) + ")")
 
 
+# ASL escapes ' { } and \ with a backslash (a table: called for every argv item of every step).
+_ESCAPES = str.maketrans({c: "\\" + c for c in "'{}\\"})
+
+
 def _escape(text: str) -> str:
-    return re.sub(r"(['{}\\])", r"\\\1", text)
+    return text.translate(_ESCAPES)
 
 
 def quote(text: str) -> str:
