@@ -66,13 +66,14 @@ def load_manifests(result: TargetResult) -> list[dict[str, Any]]:
     return sorted(docs, key=lambda d: d.get("kind") != "WorkflowTemplate")
 
 
-def _image_problems(flow: Flow) -> list[str]:
-    """@image values Argo would read as templates (or that no registry would take)."""
+def _image_problems(flow: Flow) -> list[Diagnostic]:
+    """@image values Argo would read as templates (or that no registry would take), at their step."""
     out = []
     for step in flow.steps:
         problem = bindings.image_problem(step.decorators.image) if step.decorators.image else None
         if problem:
-            out.append(f"step {step.name!r}: @image {problem}")
+            msg = f"step {step.name!r}: @image {problem}"
+            out.append(Diagnostic("FC501", msg, flow.file, step.span or flow.span))
     return out
 
 
@@ -100,9 +101,10 @@ class ArgoTarget:
             branch = settings.branch_of(flow)
         except project_names.ProjectError as exc:
             problems.append(str(exc))
-        problems += _image_problems(flow)
-        if problems:
-            return TargetResult(diagnostics=tuple(Diagnostic("FC501", p, flow.file, flow.span) for p in problems))
+        images = _image_problems(flow)
+        if problems or images:
+            diags = [Diagnostic("FC501", p, flow.file, flow.span) for p in problems]
+            return TargetResult(diagnostics=(*diags, *images))
         try:
             from flowc.datastore.package import build_code_package
 
