@@ -295,3 +295,35 @@ def test_config_values_reach_deployed_tasks_unchanged(aws: Aws, queue: str, tmp_
     store = FlowDatastore(S3Storage(DATASTORE, client=aws.client("s3")), "SfnConfigFlow")
     assert store.task_artifacts("e2e-config", "start")["seen"] == [5, tricky, tricky]
     assert store.task_artifacts("e2e-config", "end")["again"] == {"n": 5, "env": {"A": tricky}}
+
+
+HOSTILE = "{{workflow.name}} {{ run_id }} $(HOME) $$ $.x States.Format('{}', $.a) .$ %7B 'q' \"d\" \\ `id`"
+
+
+def test_hostile_text_reaches_the_task_as_written(aws: Aws, queue: str, tmp_path: Path) -> None:
+    """docs/security.md on Step Functions: a parameter default, a value given at the start of the
+    execution and an @environment value, each full of every engine's syntax, arrive as written."""
+    flow = tmp_path / "hostile_sfn_flow.py"
+    flow.write_text(
+        "import os\n"
+        "from flowc import FlowSpec, Parameter, environment, step\n\n\n"
+        "class HostileSfnFlow(FlowSpec):\n"
+        f"    note = Parameter('note', default={HOSTILE!r})\n"
+        "    given = Parameter('given', default='x')\n\n"
+        f"    @environment(vars={{'GREETING': {HOSTILE!r}}})\n"
+        "    @step\n"
+        "    def start(self):\n"
+        "        self.seen = [self.note, self.given, os.environ['GREETING']]\n"
+        "        self.next(self.end)\n\n"
+        "    @step\n"
+        "    def end(self):\n"
+        "        pass\n"
+    )
+    _run_and_check(
+        aws,
+        queue,
+        flow,
+        {"given": HOSTILE[::-1]},
+        {"ok": True, "end": {"seen": [HOSTILE, HOSTILE[::-1], HOSTILE]}},
+        "e2e-hostile",
+    )
