@@ -6,6 +6,7 @@ import datetime
 import json
 import logging
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -164,6 +165,8 @@ class FlowcStep(BaseOperator):
             env={**os.environ, **self.env},
             text=True,
             errors="replace",
+            # Its own process group: what the task starts ends with it (see on_kill).
+            start_new_session=True,
         )
         lines = []
         relay = threading.Thread(target=self._relay, args=(proc.stderr, logging.WARNING), daemon=True)
@@ -187,12 +190,23 @@ class FlowcStep(BaseOperator):
 
     def on_kill(self) -> None:
         proc = self._process
-        if proc is not None and proc.poll() is None:
-            proc.terminate()
+        if proc is None:
+            return
+        if proc.poll() is None:
+            self._signal_group(proc.pid, signal.SIGTERM)
             try:
                 proc.wait(timeout=10)
             except subprocess.TimeoutExpired:
-                proc.kill()
+                pass
+        # The runner has ended: whatever it left in its group (a child never waited for) ends too.
+        self._signal_group(proc.pid, signal.SIGKILL)
+
+    @staticmethod
+    def _signal_group(pid, sig) -> None:
+        try:
+            os.killpg(pid, sig)
+        except (ProcessLookupError, PermissionError):
+            pass
 
 
 with DAG(
