@@ -21,6 +21,16 @@ from .names import dag_id_of
 def trigger(flow: Flow, options: Mapping[str, Any], out: IO[str]) -> int:
     conf = typed_parameters(flow, list(options.get("params") or []))
     dag_id = dag_id_of(flow, options)
+    if options.get("dry_run"):
+        # Offline: Airflow is not asked whether the DAG exists.
+        import json
+
+        body = {"conf": dict(conf), **({"dag_run_id": options["run_name"]} if options.get("run_name") else {})}
+        out.write(
+            f"would start a run of DAG {dag_id} (POST dags/{dag_id}/dagRuns): {json.dumps(body, sort_keys=True)}\n"
+        )
+        out.write("dry run: nothing started\n")
+        return 0
     api = AirflowApi.from_options(options)
     dag = api.dag(dag_id)
     if dag is None:

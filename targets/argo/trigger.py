@@ -16,7 +16,7 @@ from flowc.cloud import USAGE, CloudError
 from flowc.ir import Flow
 from flowc.lifecycle import typed_parameters
 
-from . import inert
+from . import dump, inert
 from .cluster import API_VERSION, TEMPLATE_LABEL, Cluster
 from .lower import parameter_text
 from .settings import Settings
@@ -47,13 +47,15 @@ def arguments(flow: Flow, assignments: list[str]) -> list[dict[str, str]]:
 def trigger(flow: Flow, options: Mapping[str, Any], out: IO[str]) -> int:
     settings, template, _ = deployed_names(flow, options)
     params = arguments(flow, list(options.get("params") or []))
-    cluster = Cluster.connect(options)
+    dry_run = bool(options.get("dry_run"))
     ns = settings.namespace
-    if cluster.get("WorkflowTemplate", template, ns) is None:
-        raise CloudError(
-            f"no WorkflowTemplate {template} in namespace {cluster.namespace_of(ns)}: deploy the flow first "
-            "(flowc deploy)"
-        )
+    if not dry_run:
+        cluster = Cluster.connect(options)
+        if cluster.get("WorkflowTemplate", template, ns) is None:
+            raise CloudError(
+                f"no WorkflowTemplate {template} in namespace {cluster.namespace_of(ns)}: deploy the flow first "
+                "(flowc deploy)"
+            )
     metadata: dict[str, Any] = {"labels": {TEMPLATE_LABEL: template}}
     if options.get("run_name"):
         metadata["name"] = options["run_name"]
@@ -63,6 +65,11 @@ def trigger(flow: Flow, options: Mapping[str, Any], out: IO[str]) -> int:
     if params:
         spec["arguments"] = {"parameters": params}
     workflow = {"apiVersion": API_VERSION, "kind": "Workflow", "metadata": metadata, "spec": spec}
+    if dry_run:
+        # Offline: the cluster is not asked whether the template exists.
+        where = ns or "the kubeconfig's namespace"
+        out.write(f"# would create this Workflow in {where}\n{dump(workflow)}dry run: nothing started\n")
+        return 0
     made = cluster.create(workflow, ns)
     out.write(f"{made['metadata']['name']}\n")
     return 0
