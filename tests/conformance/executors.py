@@ -192,15 +192,25 @@ class StepDriver:
         return Result(dump_store(store, "conformance", failed is None, failed), str(log))
 
     def _task(self, code: str, step: str, index: Index, out: Any) -> dict[str, Any] | None:
+        from flowc.runner.scheduler import exit_text
+        from flowc.runner.task import EXIT_INTERRUPTED, EXIT_USAGE
+
         s = self.flow.step(step)
         times = s.decorators.retry.times if s.decorators.retry else 0
         out_file = self.work / "outputs" / f"{step}-{'.'.join(map(str, index)) or '_'}.json"
-        for attempt in range(times + 1):
+        fallback: str | None = None
+        for attempt in range(times + 2):
+            if attempt > times and fallback is None:
+                break
             argv = [*FLOWC, "step", "--flow", self.flow.name, "--code", code, "--step", step]
             argv += ["--run-id", "conformance", "--datastore", self.datastore, "--attempt", str(attempt)]
             argv += ["--index", ".".join(map(str, index)), "--output-json", str(out_file)]
             if step == "start":
                 argv += ["--params-json", json.dumps(self.case.param_values)]
+            if attempt > times and fallback is not None:
+                # The last attempt's process ended unseen (killed, crashed) and the step has @catch: as
+                # an orchestrator must (docs/targets), a stand-in task publishes what @catch would have.
+                argv += ["--fallback", fallback]
             out.write(f"$ {' '.join(argv)}\n")
             out.flush()
             try:
@@ -210,13 +220,15 @@ class StepDriver:
             except subprocess.TimeoutExpired:
                 out.write(f"conformance: killed after {TASK_TIMEOUT}s\n")
                 continue
-            if proc.returncode == 0:
-                if not out_file.exists():
-                    out.write("conformance: exit 0 without an output: a failed task\n")
-                    return None
+            if proc.returncode == 0 and out_file.exists():
                 output: dict[str, Any] = json.loads(out_file.read_text())
                 out_file.unlink()
                 return output
+            if proc.returncode == 0:
+                out.write("conformance: exit 0 without an output: a failed task\n")
+            how = exit_text(proc.returncode) if proc.returncode else "exit 0 without publishing the task"
+            if attempt == times and s.decorators.catch and proc.returncode not in (EXIT_USAGE, EXIT_INTERRUPTED):
+                fallback = how
         return None
 
 
