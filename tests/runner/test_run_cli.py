@@ -175,15 +175,10 @@ def _run_switch_case(tmp_path: Path, path: Path, params: dict[str, Any], want: d
         assert same(json.loads(json.dumps(end[name])), value), (name, end[name], value)
 
 
-@pytest.mark.parametrize(("path", "params", "want"), switch_runs(), ids=_switch_id)
-def test_every_conditional_shape_and_case_gives_metaflow_s_result(tmp_path, path, params, want):
-    # switch/ and the switch cases from outside the project (issue 9), every case value.
-    _run_switch_case(tmp_path, path, params, want)
-
-
 @pytest.mark.parametrize(
     ("path", "params", "want"), [r for r in switch_runs() if r[0].parent in OUTSIDE_CASES], ids=_switch_id
 )
-def test_the_outside_switch_cases_give_the_same_result_with_spawned_tasks(tmp_path, path, params, want):
-    # Spawned tasks share no memory with the scheduler: the paths come from the datastore alone.
+def test_the_outside_switch_cases_give_metaflow_s_result_with_spawned_tasks(tmp_path, path, params, want):
+    # Spawned tasks share no memory with the scheduler: the paths come from the datastore alone. (Forked
+    # `flowc run` runs every conditional shape and case in tests/conformance/test_conformance.py.)
     _run_switch_case(tmp_path, path, params, want, "--spawn")
