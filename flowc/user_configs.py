@@ -178,6 +178,20 @@ class ConfigInputs:
             seen.add(n)
         return cls(tuple(p), tuple(t), tuple(n for n, _ in p + t))
 
+    @classmethod
+    def with_environment(
+        cls, paths: list[list[str]] | None, texts: list[list[str]] | None, environ: Mapping[str, str]
+    ) -> ConfigInputs:
+        """As `of`, where Metaflow's variables stand in for an option not given (as in Metaflow):
+        `METAFLOW_FLOW_CONFIG` (`{"name": "path", ...}`) for `--config`, `METAFLOW_FLOW_CONFIG_VALUE`
+        (`{"name": {...} or "text", ...}`) for `--config-value`. Raises ConfigError."""
+        if not paths and environ.get("METAFLOW_FLOW_CONFIG"):
+            paths = [[n, str(v)] for n, v in _env_object(environ, "METAFLOW_FLOW_CONFIG").items()]
+        if not texts and environ.get("METAFLOW_FLOW_CONFIG_VALUE"):
+            found = _env_object(environ, "METAFLOW_FLOW_CONFIG_VALUE")
+            texts = [[n, v if isinstance(v, str) else json.dumps(v)] for n, v in found.items()]
+        return cls.of(paths, texts)
+
     def __bool__(self) -> bool:
         return bool(self.paths or self.texts)
 
@@ -189,6 +203,16 @@ class ConfigInputs:
         for n, v in self.texts:
             out += ["--config-value", n, v]
         return out
+
+
+def _env_object(environ: Mapping[str, str], var: str) -> dict[str, Any]:
+    try:
+        value = json.loads(environ[var])
+    except json.JSONDecodeError as exc:
+        raise ConfigError(f"{var} is not valid JSON: {exc}") from None
+    if not isinstance(value, dict):
+        raise ConfigError(f'{var} must be a JSON object of config names, such as {{"cfg": ...}}')
+    return value
 
 
 # The configs of the flow this process runs a task of: {name: value}, set by the runner before the

@@ -295,11 +295,12 @@ def add_config_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def config_inputs(args: argparse.Namespace) -> Any:
-    """The config values given with --config / --config-value, as flowc.user_configs.ConfigInputs.
+    """The config values given with --config / --config-value (else Metaflow's METAFLOW_FLOW_CONFIG and
+    METAFLOW_FLOW_CONFIG_VALUE), as flowc.user_configs.ConfigInputs.
     Raises flowc.user_configs.ConfigError for a name given twice."""
     from flowc.user_configs import ConfigInputs
 
-    return ConfigInputs.of(getattr(args, "config", None), getattr(args, "config_value", None))
+    return ConfigInputs.with_environment(getattr(args, "config", None), getattr(args, "config_value", None), os.environ)
 
 
 def config_inputs_or_report(args: argparse.Namespace, command: str) -> Any:

@@ -572,3 +572,29 @@ def test_a_config_the_compiler_did_not_read_is_never_a_value_in_a_task(tmp_path:
     done = flowc(tmp_path, "run", "flow.py", "--run-id", "r1")
     assert done.returncode != 0
     assert "config 'cfg' (self.cfg, declared in Settings) was not read" in done.stdout + done.stderr
+
+
+def test_metaflows_config_variables_stand_in_for_the_options(tmp_path: Path) -> None:
+    write(tmp_path, "flow.py", CASE_10)
+    (tmp_path / "c.json").write_text('{"x": 2}')
+    env = {**os.environ, "METAFLOW_FLOW_CONFIG_VALUE": json.dumps({"cfg": {"x": 3}})}
+
+    def shown(*argv: str, **more: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "flowc", "show", "flow.py", "--format", "json", *argv],
+            cwd=tmp_path,
+            env={**env, **more},
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+
+    def value(done: subprocess.CompletedProcess[str]) -> object:
+        assert done.returncode == 0, done.stderr
+        return json.loads(json.loads(done.stdout)["configs"][0]["value"])
+
+    assert value(shown()) == {"x": 3}
+    assert value(shown("--config-value", "cfg", '{"x": 4}')) == {"x": 4}  # the option wins
+    assert value(shown(METAFLOW_FLOW_CONFIG_VALUE="", METAFLOW_FLOW_CONFIG='{"cfg": "c.json"}')) == {"x": 2}
+    bad = shown(METAFLOW_FLOW_CONFIG_VALUE="[1]")
+    assert bad.returncode == 2 and "must be a JSON object" in bad.stderr
