@@ -18,10 +18,15 @@ STEP_MARK = "_flowc_is_step"
 DECOS_ATTR = "_flowc_decorators"
 
 
-def step(func: F) -> F:
-    """Mark a method of a FlowSpec as a step."""
-    setattr(func, STEP_MARK, True)
-    return func
+def step(func: F | None = None, *, start: bool = False, end: bool = False) -> Any:
+    """Mark a method of a FlowSpec as a step: `@step`, or `@step(start=True)` / `@step(end=True)` for
+    an entry or exit step of another name than `start` / `end` (the compiler reads these from source)."""
+
+    def mark(f: F) -> F:
+        setattr(f, STEP_MARK, True)
+        return f
+
+    return mark(func) if func is not None else mark
 
 
 def _recording_decorator(name: str) -> Callable[..., Any]:

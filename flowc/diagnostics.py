@@ -80,6 +80,8 @@ CODES: dict[str, str] = {
     "FC111": "malformed switch",
     "FC112": "malformed step method",
     "FC113": "method referenced by self.next is not a step",
+    "FC114": "base class cannot be read",
+    "FC115": "step reads a current attribute flowc does not provide",
     # graph shape
     "FC201": "unreachable step",
     "FC202": "step cannot reach end",
@@ -104,6 +106,7 @@ CODES: dict[str, str] = {
     "FC403": "parameter argument is not static",
     "FC404": "parameter default does not match its type",
     "FC405": "invalid parameter declaration",
+    "FC406": "step assigns a read-only flow attribute",
     # configs
     "FC420": "config has no usable value",
     "FC421": "config value not known when compiling",

@@ -168,6 +168,9 @@ class Step:
     # An edge p -> s is a back edge exactly when s names a loop enclosing p (`Flow.is_back_edge`).
     loops: tuple[str, ...] = ()
     decorators: Decorators = field(default_factory=Decorators)
+    # `@step(start=True)`: the flow's entry step has another name than `start` (Metaflow 2.19's
+    # annotation). The exit step needs no mark: it is the step whose transition is END.
+    entry: bool = field(default=False, metadata=OMIT_DEFAULT)
 
     def __post_init__(self) -> None:
         if self.transition is Transition.END and self.successors:
@@ -188,7 +191,7 @@ class Step:
             return StepKind.END
         if self.join is not None:
             return StepKind.JOIN
-        if self.name == "start":
+        if self.entry or self.name == "start":
             return StepKind.START
         return StepKind(self.transition.value)
 
@@ -297,6 +300,16 @@ class Flow:
 
     def step(self, name: str) -> Step:
         return self.step_map[name]
+
+    @cached_property
+    def start_step(self) -> str:
+        """The entry step's name: the one marked `@step(start=True)`, else `start`."""
+        return next((s.name for s in self.steps if s.entry), "start")
+
+    @cached_property
+    def end_step(self) -> str:
+        """The exit step's name: the one that ends the flow (`end`, or marked `@step(end=True)`)."""
+        return next((s.name for s in self.steps if s.transition is Transition.END), "end")
 
     # Lookups are cached on first use (the IR is frozen, so they never go stale); targets call them
     # once per step, and a scan each time would make a 10,000-step flow quadratic.

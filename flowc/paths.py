@@ -230,7 +230,7 @@ def drive(flow: Flow, run: Callable[[str, Index], Mapping[str, Any]]) -> list[tu
     the task and returns its output (`foreach_count`, `switch_case`), or raises to stop. Returns the
     tasks in the order run. For tests and tools; `flowc run` runs tasks in parallel."""
     arrivals = Arrivals(flow)
-    todo = [NextTask("start", ())]
+    todo = [NextTask(flow.start_step, ())]
     done = []
     while todo:
         nxt = todo.pop(0)

@@ -26,8 +26,9 @@ from dataclasses import dataclass, field
 
 from flowc.analyzer import standin, syntax
 from flowc.analyzer.context import Context
-from flowc.analyzer.flowclass import FlowDraft, analyze_class, is_flow_class
+from flowc.analyzer.flowclass import FlowDraft, analyze_class
 from flowc.analyzer.imports import collect
+from flowc.analyzer.lineage import Cls, Resolver
 from flowc.analyzer.positions import SourceText
 from flowc.analyzer.static import module_constants
 from flowc.diagnostics import Diagnostic
@@ -107,21 +108,20 @@ def _analyze(
     )
     if "metaflow" in source:
         standin.check(ctx)
-    classes = [s for s in module.body if isinstance(s, ast.ClassDef) and is_flow_class(ctx, s)]
+    resolver = Resolver(ctx)
+    classes = resolver.flow_classes()
     out.flow_names = [c.name for c in classes]
+    # A class another flow class of the file derives from is a base, not a flow of its own: it need
+    # not be complete (a subclass may add the steps it lacks).
+    bases = {b.key for c in classes for b in resolver.lineage(Cls(ctx, c))[1:]}
+    leaves = [c for c in classes if (ctx.file, c.name) not in bases]
     if not classes:
-        if require_flow:
-            ctx.report(
-                "FC002",
-                None,
-                "no flow class found",
-                hint="define `class MyFlow(FlowSpec):` with `from flowc import FlowSpec, step`",
-            )
+        _no_flow(ctx, resolver, flow_name, _main_instantiation(text, module), require_flow)
         out.diagnostics = ctx.diagnostics
         return out
     if flow_name is not None:
         chosen = [c for c in classes if c.name == flow_name]
-        if not chosen:
+        if not chosen and not _unreadable(ctx, resolver, flow_name):
             ctx.report(
                 "FC003",
                 None,
@@ -129,13 +129,66 @@ def _analyze(
                 hint=f"flows in this file: {', '.join(out.flow_names)}",
             )
     elif all_flows:
-        chosen = classes
+        chosen = leaves
     else:
         main = _main_instantiation(text, module)
-        chosen = [c for c in classes if c.name == main][:1] or classes[:1]
+        chosen = [c for c in classes if c.name == main][:1] or leaves[:1]
     for cls in chosen:
-        draft = analyze_class(ctx, cls)
+        c = Cls(ctx, cls)
+        for where, base, why in resolver.unreadable_bases(c):
+            _report_unreadable(where.ctx, where.node, base, why)
+        draft = analyze_class(ctx, cls, resolver.lineage(c))
         if draft is not None:
             out.drafts.append(draft)
     out.diagnostics = ctx.diagnostics
     return out
+
+
+def _report_unreadable(ctx: Context, cls: ast.ClassDef, base: ast.expr, why: str) -> None:
+    ctx.report(
+        "FC114",
+        base,
+        f"base class `{ctx.code(base)}` of '{cls.name}' cannot be read: {why}",
+        hint="define the base in this file or in a module of the same package "
+        "(from .base import Base); flowc reads bases from source, never by importing them",
+    )
+
+
+def _unreadable(ctx: Context, resolver: Resolver, name: str | None) -> bool:
+    """Report the unreadable bases of the file's class `name`, if it has any (True when it did)."""
+    cls = next((s for s in ctx.module.body if isinstance(s, ast.ClassDef) and s.name == name), None)
+    if cls is None:
+        return False
+    found = resolver.unreadable_bases(Cls(ctx, cls))
+    for where, base, why in found:
+        _report_unreadable(where.ctx, where.node, base, why)
+    return bool(found)
+
+
+def _no_flow(ctx: Context, resolver: Resolver, flow_name: str | None, main: str | None, require_flow: bool) -> None:
+    # The class asked for, or the one the file runs, or a class with steps, may be a flow whose bases
+    # flowc cannot read.
+    named = flow_name or main
+    if named is not None:
+        if _unreadable(ctx, resolver, named):
+            return
+    else:
+        with_steps = [
+            c.name
+            for c in ctx.module.body
+            if isinstance(c, ast.ClassDef)
+            and any(
+                isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef))
+                and any(ctx.api.resolve(d) == "step" for d in f.decorator_list)
+                for f in c.body
+            )
+        ]
+        if [name for name in with_steps if _unreadable(ctx, resolver, name)]:
+            return
+    if require_flow:
+        ctx.report(
+            "FC002",
+            None,
+            "no flow class found",
+            hint="define `class MyFlow(FlowSpec):` with `from flowc import FlowSpec, step`",
+        )

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flowc.analyzer.context import MISSING, Context
+from flowc.analyzer.not_applied import NOT_APPLIED
 from flowc.analyzer.positions import Argument
 from flowc.diagnostics import Severity
 from flowc.ir import CatchPolicy, Decorators, Resources, RetryPolicy, Schedule, Span
@@ -29,6 +30,7 @@ STEP_DECORATORS = {
     "loop",
     "pypi",
     "conda",
+    "card",
 }
 FLOW_DECORATORS = {"schedule", "project", "pypi_base", "conda_base"}
 # Packages: @pypi/@conda on a step, @pypi_base/@conda_base on the flow. Deployed tasks install them
@@ -37,7 +39,6 @@ PACKAGE_DECORATORS = {"pypi", "conda", "pypi_base", "conda_base"}
 
 # Metaflow features flowc does not offer, with what to do instead.
 UNSUPPORTED = {
-    "card": "cards are not rendered by flowc; remove @card",
     "secrets": "pass secrets through the orchestrator's environment (@environment or the target's config)",
     "parallel": "multi-node @parallel steps are not supported; use a foreach",
     "trigger": "event triggers are not supported; use @schedule or trigger runs from your orchestrator",
@@ -117,6 +118,12 @@ def _identifier(v: Any) -> str:
     if not isinstance(v, str) or not v.isidentifier() or v.startswith("_"):
         raise Invalid(f"must be a valid artifact name (a Python identifier), not {v!r}")
     return v
+
+
+def _card_type(v: Any) -> str:
+    if v != "default":
+        raise Invalid(f"must be 'default', not {v!r}: flowc makes the default card only")
+    return str(v)
 
 
 def _env_vars(v: Any) -> dict[str, str]:
@@ -205,6 +212,8 @@ ARGS: dict[str, dict[str, Callable[[Any], Any]]] = {
     "pypi_base": {"packages": _packages, "python": _str, "disabled": _bool},
     "conda": {"packages": _packages, "libraries": _packages, "python": _str, "disabled": _bool},
     "conda_base": {"packages": _packages, "libraries": _packages, "python": _str, "disabled": _bool},
+    # The task's default card (flowc.cards), made after the task: the runner reads @card on the method.
+    "card": {"type": _card_type},
 }
 # The argument a decorator takes positionally, if any (`@image("python:3.11")`).
 POSITIONAL = {"image": "image", "project": "name", "environment": "vars"}
@@ -259,6 +268,16 @@ def parse_decorator(ctx: Context, deco: ast.expr, name: str) -> ParsedDecorator 
             given += [(str(pname), a, Argument(a)) for a in positional]
         given += [(str(k.arg), k.value, k) for k in keywords]
         for key, value, arg in given:
+            why = NOT_APPLIED.get(name, {}).get(key)
+            if why is not None:
+                ctx.report(
+                    "FC309",
+                    arg,
+                    f"@{name}({key}=...) is not applied by flowc",
+                    hint=why,
+                    severity=Severity.WARNING,
+                )
+                continue
             if key not in spec:
                 from difflib import get_close_matches
 
@@ -449,7 +468,8 @@ def report_unknown(ctx: Context, deco: ast.expr, name: str | None, where: str) -
             "FC303",
             span,
             f"@{name} is not a flowc decorator",
-            hint="supported on steps: @retry @catch @timeout @resources @environment @image @loop @pypi @conda; "
+            hint="supported on steps: @retry @catch @timeout @resources @environment @image @loop @pypi @conda "
+            "@card @kubernetes @batch; "
             "on the flow: @schedule @project @pypi_base @conda_base",
         )
     else:

@@ -12,13 +12,17 @@ import inspect
 
 from flowc.analyzer import configs as configs_mod
 from flowc.analyzer import decorators as deco_mod
+from flowc.analyzer import reserved
 from flowc.analyzer.context import Context
+from flowc.analyzer.current_use import check_current
 from flowc.analyzer.draft import FlowDraft
+from flowc.analyzer.ends import Ends, find_ends
+from flowc.analyzer.lineage import Cls
 from flowc.analyzer.params import parameter
 from flowc.analyzer.transitions import transition
 from flowc.ir import Decorators, Flow, Parameter, Schedule, Span, Step, Transition
 
-__all__ = ["RESERVED", "FlowDraft", "analyze_class", "docstring", "is_flow_class"]
+__all__ = ["RESERVED", "FlowDraft", "analyze_class", "docstring"]
 
 # Names the runtime FlowSpec uses; a parameter, a catch var or a step cannot take them.
 RESERVED = frozenset(
@@ -48,76 +52,118 @@ def docstring(body: list[ast.stmt]) -> str:
     return ""
 
 
-def is_flow_class(ctx: Context, node: ast.ClassDef) -> bool:
-    for base in node.bases:
-        if isinstance(base, ast.Starred):
-            base = base.value
-        if ctx.api.resolve(base) == "FlowSpec":
-            return True
-        # `FlowSpec` written without an import we can see (e.g. a re-export) still marks a flow.
-        if isinstance(base, ast.Name) and base.id == "FlowSpec":
-            return True
-        if isinstance(base, ast.Attribute) and base.attr == "FlowSpec":
-            return True
-    return False
+def _bound(stmt: ast.stmt) -> list[str]:
+    """The class attribute names a statement of a class body binds."""
+    if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        return [stmt.name]
+    targets: list[ast.expr] = []
+    if isinstance(stmt, ast.Assign):
+        targets = list(stmt.targets)
+    elif isinstance(stmt, (ast.AnnAssign, ast.AugAssign)) and getattr(stmt, "value", None) is not None:
+        targets = [stmt.target]
+    out = []
+    for t in targets:
+        for node in ast.walk(t):
+            if isinstance(node, ast.Name):
+                out.append(node.id)
+    return out
 
 
-def analyze_class(ctx: Context, cls: ast.ClassDef) -> FlowDraft | None:
+def _is_step(ctx: Context, fn: ast.stmt) -> bool:
+    return isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)) and any(
+        ctx.api.resolve(d) == "step" for d in fn.decorator_list
+    )
+
+
+def analyze_class(ctx: Context, cls: ast.ClassDef, lineage: list[Cls] | None = None) -> FlowDraft | None:
+    """The draft of the flow `cls`, with what it inherits from the classes of `lineage` (the class
+    and its readable bases in Python's lookup order; by default the class alone)."""
+    lineage = lineage or [Cls(ctx, cls)]
     name = cls.name
-    steps: list[Step] = []
-    params: list[Parameter] = []
     flow_span = ctx.text.name_span(cls)
     draft = FlowDraft(flow=Flow(name=name, file=ctx.file, span=flow_span, steps=()))
-    seen_steps: dict[str, Span] = {}
+    # The step methods that count: a name's definition in the class Python would look it up in first.
+    taken: set[str] = set()
+    step_fns: list[tuple[int, Context, ast.FunctionDef | ast.AsyncFunctionDef]] = []
+    param_stmts: list[tuple[int, Context, ast.stmt]] = []
+    for rank, c in enumerate(lineage):
+        bound: set[str] = set()
+        for stmt in c.node.body:
+            names = _bound(stmt)
+            bound.update(names)
+            if any(n in taken for n in names):
+                continue
+            if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                if _is_step(c.ctx, stmt):
+                    step_fns.append((rank, c.ctx, stmt))
+                else:
+                    draft.methods.setdefault(stmt.name, c.ctx.text.name_span(stmt))
+            else:
+                param_stmts.append((rank, c.ctx, stmt))
+        taken |= bound
+    # Bases' steps first, each class in source order: the order ties break in.
+    step_fns.sort(key=lambda t: -t[0])
+    param_stmts.sort(key=lambda t: -t[0])
+    # Configs first: decorator arguments (and @step's) may read them.
     config_scope = configs_mod.begin(ctx, cls)
-    for stmt in cls.body:
-        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            is_step = any(ctx.api.resolve(d) == "step" for d in stmt.decorator_list)
-            if not is_step:
-                draft.methods.setdefault(stmt.name, ctx.text.name_span(stmt))
-                continue
-            s = _step(ctx, stmt, draft)
-            if s is None:
-                continue
-            if s.name in seen_steps:
-                first = seen_steps[s.name]
-                ctx.report(
-                    "FC108",
-                    s.span,
-                    f"step '{s.name}' is defined twice (first at line {first.line})",
-                    hint="rename one of them; Python would silently keep only the last",
-                )
-                continue
-            seen_steps[s.name] = s.span
-            steps.append(s)
-        else:
-            p = _maybe_parameter(ctx, stmt)
-            if p is None:
-                continue
-            earlier = next((q for q in params if q.name == p.name), None)
-            if earlier is not None:
-                ctx.report(
-                    "FC401",
-                    p.span,
-                    f"parameter '{p.name}' is declared twice (first at line {earlier.span.line})",
-                    hint="give each parameter its own name",
-                )
-                continue
-            if p.attr in {q.attr for q in params}:
-                ctx.report(
-                    "FC401",
-                    p.span,
-                    f"attribute '{p.attr}' holds two parameters",
-                    hint="give each parameter its own attribute",
-                )
-                continue
-            params.append(p)
+    ends = find_ends(ctx, flow_span, [(c, fn) for _, c, fn in step_fns])
+    steps: list[Step] = []
+    params: list[Parameter] = []
+    ctx_of: dict[str, Context] = {}  # the file each parameter is declared in
+    seen_steps: dict[str, Span] = {}
+    for _, sctx, fn in step_fns:
+        s = _step(sctx, fn, draft, ends)
+        if s is None:
+            continue
+        if s.name in seen_steps:
+            first = seen_steps[s.name]
+            sctx.report(
+                "FC108",
+                s.span,
+                f"step '{s.name}' is defined twice (first at line {first.line})",
+                hint="rename one of them; Python would silently keep only the last",
+            )
+            continue
+        seen_steps[s.name] = s.span
+        steps.append(s)
+    for _, pctx, stmt in param_stmts:
+        p = _maybe_parameter(pctx, stmt)
+        if p is None:
+            continue
+        earlier = next((q for q in params if q.name == p.name), None)
+        if earlier is not None:
+            pctx.report(
+                "FC401",
+                p.span,
+                f"parameter '{p.name}' is declared twice (first at line {earlier.span.line})",
+                hint="give each parameter its own name",
+            )
+            continue
+        if p.attr in {q.attr for q in params}:
+            pctx.report(
+                "FC401",
+                p.span,
+                f"attribute '{p.attr}' holds two parameters",
+                hint="give each parameter its own attribute",
+            )
+            continue
+        params.append(p)
+        ctx_of[p.name] = pctx
     step_names = {s.name for s in steps}
     for p in list(params):
+        if p.name in reserved.PARAMETER_NAMES:
+            ctx_of[p.name].report(
+                "FC402",
+                p.span,
+                reserved.reserved_parameter_message(p.name),
+                hint="use a different name for the parameter (the attribute may keep its name)",
+            )
+            params.remove(p)
+            continue
         clash = next((n for n in (p.name, p.attr) if n in step_names or n in RESERVED or n.startswith("_")), None)
         if clash is not None:
             why = "a step" if clash in step_names else "used by flowc itself"
-            ctx.report(
+            ctx_of[p.name].report(
                 "FC402",
                 p.span,
                 f"parameter name '{clash}' is reserved: it is {why}",
@@ -141,9 +187,15 @@ def analyze_class(ctx: Context, cls: ast.ClassDef) -> FlowDraft | None:
                     f"@catch(var='{var}') on step '{s.name}' would overwrite a name already in use",
                     hint="pick another var name",
                 )
+    reserved.check_assignments(
+        [(c, fn) for _, c, fn in step_fns],
+        {p.attr for p in params},
+        reserved.class_constants([(c, stmt) for _, c, stmt in param_stmts], {p.attr for p in params}),
+    )
+    check_current([(c, fn) for _, c, fn in step_fns])
     if config_scope is not None:
         config_scope.class_scope = False
-    schedule, project, packages = _flow_decorators(ctx, cls)
+    schedule, project, packages = _flow_decorators(lineage)
     ctx.configs = None
     draft.flow = Flow(
         name=name,
@@ -185,9 +237,29 @@ def _maybe_parameter(ctx: Context, stmt: ast.stmt) -> Parameter | None:
     return parameter(ctx, target.id, value, api_name, target)
 
 
-def _flow_decorators(ctx: Context, cls: ast.ClassDef) -> tuple[Schedule | None, str | None, tuple[str, ...]]:
+def _flow_decorators(lineage: list[Cls]) -> tuple[Schedule | None, str | None, tuple[str, ...]]:
+    """The flow decorators of the class, and those of its bases it does not give itself."""
     schedule = project = None
     packages: list[str] = []
+    inherited: set[str] = set()
+    for c in lineage:
+        mine = _class_decorators(c.ctx, c.node, inherited)
+        for api_name, parsed in mine:
+            if api_name == "schedule":
+                schedule = deco_mod.flow_schedule(c.ctx, parsed)
+            elif api_name in deco_mod.PACKAGE_DECORATORS:
+                packages += deco_mod.package_requirements(c.ctx, parsed)
+            else:
+                project = deco_mod.flow_project(c.ctx, parsed)
+        inherited |= {a for a, _ in mine}
+    return schedule, project, tuple(sorted(set(packages)))
+
+
+def _class_decorators(
+    ctx: Context, cls: ast.ClassDef, overridden: set[str]
+) -> list[tuple[str, deco_mod.ParsedDecorator]]:
+    """The flow decorators written on one class, parsed, leaving out those a subclass gives again."""
+    out: list[tuple[str, deco_mod.ParsedDecorator]] = []
     seen: set[str] = set()
     for d in cls.decorator_list:
         api_name = ctx.api.resolve(d)
@@ -196,15 +268,11 @@ def _flow_decorators(ctx: Context, cls: ast.ClassDef) -> tuple[Schedule | None, 
                 ctx.report("FC308", ctx.text.decorator_span(d), f"@{api_name} is given twice", hint="keep one")
                 continue
             seen.add(api_name)
-            parsed = deco_mod.parse_decorator(ctx, d, api_name)
-            if parsed is None:
+            if api_name in overridden:
                 continue
-            if api_name == "schedule":
-                schedule = deco_mod.flow_schedule(ctx, parsed)
-            elif api_name in deco_mod.PACKAGE_DECORATORS:
-                packages += deco_mod.package_requirements(ctx, parsed)
-            else:
-                project = deco_mod.flow_project(ctx, parsed)
+            parsed = deco_mod.parse_decorator(ctx, d, api_name)
+            if parsed is not None:
+                out.append((api_name, parsed))
         elif api_name in deco_mod.STEP_DECORATORS or api_name == "step":
             ctx.report(
                 "FC307",
@@ -214,10 +282,10 @@ def _flow_decorators(ctx: Context, cls: ast.ClassDef) -> tuple[Schedule | None, 
             )
         else:
             deco_mod.report_unknown(ctx, d, api_name, "the flow class")
-    return schedule, project, tuple(sorted(set(packages)))
+    return out
 
 
-def _step(ctx: Context, fn: ast.FunctionDef | ast.AsyncFunctionDef, draft: FlowDraft) -> Step | None:
+def _step(ctx: Context, fn: ast.FunctionDef | ast.AsyncFunctionDef, draft: FlowDraft, ends: Ends) -> Step | None:
     name = fn.name
     name_span = ctx.text.name_span(fn)
     draft.name_spans[name] = name_span
@@ -253,10 +321,11 @@ def _step(ctx: Context, fn: ast.FunctionDef | ast.AsyncFunctionDef, draft: FlowD
         else:
             deco_mod.report_unknown(ctx, d, api_name, f"step '{name}'")
     decorators = deco_mod.step_decorators(ctx, parsed) if parsed else Decorators()
-    trans = transition(ctx, fn, name_span, draft)
+    is_end = name == ends.end
+    trans = transition(ctx, fn, name_span, draft, is_end=is_end)
     if trans is None:
         # Keep the step so references to it resolve; it simply has no edges.
-        trans = (Transition.END if name == "end" else Transition.LINEAR, (), None, None, ())
+        trans = (Transition.END if is_end else Transition.LINEAR, (), None, None, ())
     kind, successors, fvar, cond, cases = trans
     try:
         return Step(
@@ -270,6 +339,8 @@ def _step(ctx: Context, fn: ast.FunctionDef | ast.AsyncFunctionDef, draft: FlowD
             switch_cases=cases,
             takes_inputs=takes_inputs,
             decorators=decorators,
+            # Only a start step of another name needs the mark (the IR of other flows stays as it was).
+            entry=name == ends.start and name != "start",
         )
     except ValueError:
         return None

@@ -41,6 +41,8 @@ FLOWC_API = frozenset(
         # Metaflow's configs (flowc.analyzer.configs).
         "Config",
         "config_expr",
+        # The task's default card.
+        "card",
     }
 )
 

@@ -7,6 +7,7 @@ import json
 import re
 from typing import Any
 
+from flowc.analyzer.beside import beside_flow
 from flowc.analyzer.context import MISSING, Context
 from flowc.analyzer.positions import Argument
 from flowc.ir import Parameter, ParamType
@@ -59,6 +60,10 @@ def parameter(ctx: Context, attr: str, call: ast.Call, api_name: str, target: as
             if t is None:
                 ok = False
             values[key] = t
+            continue
+        beside = beside_flow(ctx, value) if include and key == "default" else None
+        if beside is not None:
+            values[key] = beside  # script_path("movies.csv"): the file beside the flow
             continue
         v = ctx.static(value, "FC403", f"{what}({key}=...)")
         if v is MISSING:

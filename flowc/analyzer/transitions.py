@@ -53,18 +53,24 @@ def next_calls(ctx: Context, body: list[ast.stmt]) -> list[tuple[ast.Call, bool]
 
 
 def transition(
-    ctx: Context, fn: ast.FunctionDef | ast.AsyncFunctionDef, name_span: Span, draft: FlowDraft
+    ctx: Context, fn: ast.FunctionDef | ast.AsyncFunctionDef, name_span: Span, draft: FlowDraft, is_end: bool = False
 ) -> Trans | None:
-    """The step's transition, or None after reporting why it cannot be read."""
+    """The step's transition, or None after reporting why it cannot be read. `is_end`: the step is
+    the flow's exit (`end`, or marked `@step(end=True)`)."""
     name = fn.name
     calls = next_calls(ctx, fn.body)
-    if name == "end":
+    if is_end:
         for call, _ in calls:
             ctx.report(
                 "FC103",
                 call,
-                "the end step cannot call self.next: the flow stops there",
-                hint="remove this self.next, or rename the step if the flow goes on",
+                "the end step cannot call self.next: the flow stops there"
+                if name == "end"
+                else f"step '{name}' is the flow's end step (marked @step(end=True), or the only step): "
+                "it cannot call self.next",
+                hint="remove this self.next, or rename the step if the flow goes on"
+                if name == "end"
+                else "remove this self.next, or give the flow an end step that it leads to",
             )
         return (Transition.END, (), None, None, ()) if not calls else None
     if not calls:

@@ -74,7 +74,8 @@ def check(draft: FlowDraft, diags: list[Diagnostic]) -> GraphResult:
     names = [s.name for s in flow.steps]
     known = set(names)
     ok = True
-    if "start" not in known:
+    start, end = flow.start_step, flow.end_step
+    if start not in known:
         _report(
             diags,
             draft,
@@ -84,7 +85,7 @@ def check(draft: FlowDraft, diags: list[Diagnostic]) -> GraphResult:
             hint="add `@step def start(self): ...`: every run begins there",
         )
         ok = False
-    if "end" not in known:
+    if end not in known:
         _report(
             diags,
             draft,
@@ -134,9 +135,9 @@ def check(draft: FlowDraft, diags: list[Diagnostic]) -> GraphResult:
     # With an unknown target the graph is missing an edge, and a step whose self.next could not be
     # read (an earlier error) has none: reachability would only echo those errors.
     edges_known = ok
-    broken = any(not s.successors and s.name != "end" for s in flow.steps)
-    if "start" in known and edges_known and not broken:
-        reach = _reachable("start", succ)
+    broken = any(not s.successors and s.name != end for s in flow.steps)
+    if start in known and edges_known and not broken:
+        reach = _reachable(start, succ)
         for s in flow.steps:
             if s.name not in reach:
                 ok = False
@@ -145,29 +146,29 @@ def check(draft: FlowDraft, diags: list[Diagnostic]) -> GraphResult:
                     draft,
                     "FC201",
                     draft.name_spans.get(s.name, s.span),
-                    f"step '{s.name}' is never reached from start",
-                    hint="every run finishes at end: some step's self.next must lead to it"
-                    if s.name == "end"
+                    f"step '{s.name}' is never reached from {start}",
+                    hint=f"every run finishes at {end}: some step's self.next must lead to it"
+                    if s.name == end
                     else "name it in some step's self.next, or delete it",
                 )
     loop_info = loops.analyze(draft, succ, diags)
     ok = ok and loop_info.ok
-    if "end" in known and edges_known and not broken:
+    if end in known and edges_known and not broken:
         pred: dict[str, list[str]] = {n: [] for n in names}
         for n, ts in succ.items():
             for t in ts:
                 pred[t].append(n)
-        back = _reachable("end", pred)
+        back = _reachable(end, pred)
         for s in flow.steps:
-            if s.name not in back and s.name not in loop_info.in_bad_cycles and s.name != "end":
+            if s.name not in back and s.name not in loop_info.in_bad_cycles and s.name != end:
                 ok = False
                 _report(
                     diags,
                     draft,
                     "FC202",
                     draft.name_spans.get(s.name, s.span),
-                    f"step '{s.name}' can never reach end",
-                    hint="give it a self.next that leads to end",
+                    f"step '{s.name}' can never reach {end}",
+                    hint=f"give it a self.next that leads to {end}",
                 )
     return GraphResult(ok, loop_info)
 

@@ -98,7 +98,7 @@ def analyze(draft: FlowDraft, succ: dict[str, list[str]], diags: list[Diagnostic
         diags.append(Diagnostic(code, message, flow.file, span, hint))
         info.ok = False
 
-    dom = _Dominance("start", succ) if "start" in steps else _Dominance(None, succ)
+    dom = _Dominance(flow.start_step, succ) if flow.start_step in steps else _Dominance(None, succ)
     back = [(p, h) for p in names if p in dom for h in succ[p] if h in dom and dom.dominates(h, p)]
     back_set = set(back)
     reduced = {n: [t for t in succ[n] if (n, t) not in back_set] for n in names}
@@ -137,7 +137,7 @@ def _check_bodies(draft: FlowDraft, info: LoopInfo, latches: dict[str, list[str]
     for h in sorted(info.bodies, key=rank.__getitem__):
         body = info.bodies[h]
         latch = sorted(latches[h])[0]
-        if h == "start":
+        if h == draft.flow.start_step:
             report(
                 "FC207",
                 draft.refs.get((latch, h)),

@@ -74,15 +74,15 @@ def check(draft: FlowDraft, flow: Flow, diags: list[Diagnostic]) -> Flow:
             if not flow.is_back_edge(s.name, t):
                 parents[t].append(s.name)
     for s in order:
-        if s.name == "start":
+        if s.name == flow.start_step:
             if s.takes_inputs:
                 report(
                     "FC109",
-                    where("start"),
+                    where(s.name),
                     "the start step cannot take inputs: nothing comes before it",
-                    hint="def start(self):",
+                    hint=f"def {s.name}(self):",
                 )
-            stacks["start"] = ()
+            stacks[s.name] = ()
             continue
         incoming: list[tuple[str, tuple[Frame, ...]]] = []
         for p in parents[s.name]:
@@ -156,7 +156,7 @@ def check(draft: FlowDraft, flow: Flow, diags: list[Diagnostic]) -> Flow:
                     hint="join each split before its branches meet",
                 )
         stacks[s.name] = incoming[0][1]
-        if s.name == "end" and stacks[s.name]:
+        if s.name == flow.end_step and stacks[s.name]:
             for split, _ in stacks[s.name]:
                 if split not in unclosed_reported:
                     unclosed_reported.add(split)

@@ -255,11 +255,13 @@ class Run(ClientObject):
 
     @property
     def _start_name(self) -> str:
-        return "start"
+        ir = self._ir
+        return ir.start_step if ir is not None else "start"
 
     @property
     def _end_name(self) -> str:
-        return "end"
+        ir = self._ir
+        return ir.end_step if ir is not None else "end"
 
     def _manifest(self, step: str, index: str = "") -> Mapping[str, Any] | None:
         return self._record.manifest(step, index)

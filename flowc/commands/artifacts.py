@@ -22,7 +22,7 @@ _MAX_BYTES = 1024 * 1024
 def add_arguments(p: argparse.ArgumentParser) -> None:
     add_flow_arguments(p)
     p.add_argument("--run", dest="run_id", metavar="ID", help="the run (default: the latest)")
-    p.add_argument("--step", default="end", help="the step (default: end)")
+    p.add_argument("--step", help="the step (default: the flow's end step)")
     p.add_argument(
         "--task", metavar="INDEX", help="a foreach task's index path, e.g. 2 or 1.2 (default: every task of the step)"
     )
@@ -50,7 +50,7 @@ def _show(name: str, args: argparse.Namespace) -> int:
     from flowc.client import Run
 
     run = Run(name, args.run_id, args.datastore, _namespace_check=False)
-    step = run[args.step]
+    step = run[args.step if args.step is not None else run._end_name]
     tasks = [step[args.task]] if args.task is not None else step.tasks()
     if args.format == "json":
         doc = {

@@ -73,7 +73,7 @@ class Resume:
         if origin_id == run_id:
             raise resume.ResumeError("--run-id must differ from the run it resumes")
         meta = store.read_run_meta(origin_id) or {}
-        start = store.read_manifest(origin_id, "start") or {}
+        start = store.read_manifest(origin_id, flow.start_step) or {}
         code_id = meta.get("code") or start.get("code")
         origin_flow = None
         if code_id:

@@ -114,7 +114,7 @@ def origin_parameters(store: FlowDatastore, flow: Flow, origin_run_id: str) -> d
     recorded = meta.get("parameters")
     if isinstance(recorded, Mapping):
         return {p.name: recorded[p.name] for p in flow.parameters if p.name in recorded}
-    start = store.read_manifest(origin_run_id, "start") or {}
+    start = store.read_manifest(origin_run_id, flow.start_step) or {}
     refs = start.get("artifacts", {})
     return {
         p.name: store.load_value(refs[p.attr]["sha"]) for p in flow.parameters if p.attr in refs and not p.include_file

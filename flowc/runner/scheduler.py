@@ -238,7 +238,7 @@ class LocalScheduler:
             datastore=self.store.storage.root,
             index=fmt_index(key.index),
             attempt=str(attempt),
-            params_json=json.dumps(self.params) if key.step == "start" else None,
+            params_json=json.dumps(self.params) if key.step == self.flow.start_step else None,
             fallback=fallback,
             executable=self.executable,
         )
@@ -285,7 +285,7 @@ class LocalScheduler:
 
     def run(self) -> RunResult:
         t0 = time.monotonic()
-        ready: list[TaskKey] = [TaskKey("start")]
+        ready: list[TaskKey] = [TaskKey(self.flow.start_step)]
         retries: list[tuple[float, TaskKey, int]] = []  # (due time, task, attempt)
         running: dict[TaskKey, _Running] = {}
         done_q: _DoneQueue = queue.Queue()
@@ -344,7 +344,7 @@ class LocalScheduler:
                         code = -1
                 if output is not None:
                     tasks_done += 1
-                    self.end_done |= finished.key.step == "end"
+                    self.end_done |= finished.key.step == self.flow.end_step
                     self.on_event(Event("done", finished.key, finished.attempt, seconds=seconds, log=str(finished.log)))
                     ready.extend(self._children(finished.key, output))
                     continue
@@ -402,7 +402,7 @@ class LocalScheduler:
             # Nothing left to run yet the end step never ran: a join waits for inputs that will not come.
             waiting = ", ".join(self.arrivals.waiting()) or "none"
             detail = f"the run stopped before its end step; joins still waiting for inputs: {waiting}"
-            failures.append(Event("failed", TaskKey("end"), detail=detail))
+            failures.append(Event("failed", TaskKey(self.flow.end_step), detail=detail))
         return RunResult(not failures, tasks_done, time.monotonic() - t0, failures)
 
     def _falls_back(self, finished: _Running, code: int) -> bool:

@@ -26,7 +26,7 @@ import flowc
 from flowc import api, paths, user_configs
 from flowc.datastore.storage import StorageError
 from flowc.datastore.store import ArtifactError, FlowDatastore
-from flowc.ir import Flow, Step, StepKind, Transition
+from flowc.ir import Flow, Step, Transition
 from flowc.paths import Index, fmt_index, task_name
 from flowc.project_names import ProjectError
 from flowc.runner import attributes, process, task_context
@@ -298,7 +298,7 @@ def _run_step(
         obj: Any = object.__new__(cls)  # no __init__: a flow's state is its artifacts
         names = attributes.constant_names(cls, flow)
         configs_mod.install(cls, config_values)
-        if step.kind is StepKind.START:
+        if step.name == flow.start_step:
             stored = attributes.storable_constants(cls, names)
             constants = sorted(stored)
             assigned = {**stored, **config_values, **assigned}
@@ -428,7 +428,7 @@ def _setup_namespace(
     assigned: dict[str, Any] = {}
     inputs: Inputs | None = None
     refs: dict[str, dict[str, Any]] = {}
-    if step.kind is StepKind.START:
+    if step.name == flow.start_step:
         try:
             values = params_mod.resolve(flow, spec.params, spec.params_json)
             values = params_mod.read_include_files(flow, values, search)
@@ -445,9 +445,11 @@ def _setup_namespace(
             views.append(InputView(reader, parent.step.name, fmt_index(parent.index), m, place))
         inputs = Inputs(views)
         # Parameters are part of every task's namespace; a join takes them from the start task.
-        start = tasks.manifest("start", ())
+        start = tasks.manifest(flow.start_step, ())
         if start is None:
-            raise TaskError(f"join {task} reads the parameters: task start of run {spec.run_id} has not completed")
+            raise TaskError(
+                f"join {task} reads the parameters: task {flow.start_step} of run {spec.run_id} has not completed"
+            )
         # So are class-level constants, which the start task stored (Metaflow passes both down).
         shared = [p.attr for p in flow.parameters] + list(start.get("constants", ()))
         refs = {name: start["artifacts"][name] for name in shared if name in start["artifacts"]}
@@ -540,11 +542,11 @@ def _run_loaded(spec: TaskSpec, store: FlowDatastore, code: code_mod.LoadedCode,
         "output": output,
         "caught": None if caught is None else {"type": caught.type, "message": caught.message},
         **({"foreach": fixed} if fixed is not None else {}),
-        **({"constants": constants} if step.kind is StepKind.START else {}),
+        **({"constants": constants} if step.name == flow.start_step else {}),
         "started_at": round(started, 3),
         "finished_at": round(time.time(), 3),
     }
-    if step.kind is StepKind.START:
+    if step.name == flow.start_step:
         manifest["run"] = task_context.run_record(flow)
     store.write_task(spec.run_id, step.name, fmt_index(index), manifest, output)
     if cls is not None:

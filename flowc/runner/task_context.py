@@ -67,9 +67,9 @@ def set_current(
     env = os.environ
 
     def tags() -> frozenset[str]:
-        if identity.TAGS_VAR in env or step == "start":
+        if identity.TAGS_VAR in env or step == flow.start_step:
             return frozenset(identity.user_tags(env))
-        start = store.read_manifest(run_id, "start")
+        start = store.read_manifest(run_id, flow.start_step)
         record = (start or {}).get("run") or {}
         return frozenset(t for t in record.get("tags", []) if isinstance(t, str))
 

@@ -151,7 +151,7 @@ class Lowering:
         output = {Transition.FOREACH: FOREACH_COUNT, Transition.SWITCH: SWITCH_CASE}.get(step.transition)
         requests, limits = resources_of(d.resources)
         return Shape(
-            start=step.name == "start",
+            start=step.name == self.flow.start_step,
             output=output,
             in_foreach=step.index_depth > 0,
             image=d.image or self.settings.image,

@@ -32,7 +32,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from flowc.ir import Flow, Step, StepKind, Transition
+from flowc.ir import Flow, Step, Transition
 from flowc.walk import StepVisitor, walk
 
 from . import names
@@ -453,7 +453,7 @@ def step_command_for(flow: Flow, settings: Settings, code_id: str, branch: str |
             datastore=settings.datastore,
             index=index,
             attempt=ATTEMPT.token,
-            params_json=PARAMS_JSON.token if step.kind is StepKind.START else None,
+            params_json=PARAMS_JSON.token if step.name == flow.start_step else None,
             print_output=settings.mode == "worker",
             branch=branch,
             executable=settings.task_executable,

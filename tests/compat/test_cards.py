@@ -201,3 +201,50 @@ def test_chromium_runs_no_script_from_a_hostile_value(work: Path) -> None:
     assert dom.returncode == 0, dom.stderr[-2000:]
     assert "<title>CardFlow / c1 / start / _</title>" in dom.stdout  # not 'pwned'
     assert "<img" not in dom.stdout and "<script" not in dom.stdout
+
+
+SOURCE_CARD = """\
+from metaflow import FlowSpec, card, kubernetes, step
+
+
+class SourceCardFlow(FlowSpec):
+    @card(type="default", id="summary")
+    @kubernetes(memory=2048, namespace="ml")
+    @step
+    def start(self):
+        self.n = 7
+        self.next(self.end)
+
+    @step
+    def end(self):
+        pass
+"""
+
+
+def test_card_written_in_the_source_makes_that_steps_card(tmp_path: Path) -> None:
+    from flowc.compiler import analyze
+
+    (tmp_path / "flow.py").write_text(SOURCE_CARD)
+    # Accepted: what flowc does not apply of @card and @kubernetes is a warning each, not an error.
+    a = analyze(tmp_path / "flow.py")
+    assert a.flow is not None, a.diagnostics
+    assert sorted((d.code, d.message) for d in a.diagnostics) == [
+        ("FC309", "@card(id=...) is not applied by flowc"),
+        ("FC309", "@kubernetes(namespace=...) is not applied by flowc"),
+    ]
+    assert a.flow.step("start").decorators.resources is not None
+    proc = flowc("run", "flow.py", "--run-id", "s1", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    listed = flowc("card", "list", "flow.py", "s1", cwd=tmp_path)
+    assert listed.returncode == 0, listed.stderr
+    assert "start/_" in listed.stdout and "end/_" not in listed.stdout
+    html = card(tmp_path, "s1/start")
+    assert "SourceCardFlow" in html
+
+
+def test_a_card_type_flowc_does_not_make_is_refused(tmp_path: Path) -> None:
+    from flowc.compiler import analyze
+
+    (tmp_path / "flow.py").write_text(SOURCE_CARD.replace('type="default"', 'type="blank"'))
+    codes = [d.code for d in analyze(tmp_path / "flow.py").diagnostics]
+    assert "FC302" in codes

@@ -205,7 +205,7 @@ class StepDriver:
             argv = [*FLOWC, "step", "--flow", self.flow.name, "--code", code, "--step", step]
             argv += ["--run-id", "conformance", "--datastore", self.datastore, "--attempt", str(attempt)]
             argv += ["--index", ".".join(map(str, index)), "--output-json", str(out_file)]
-            if step == "start":
+            if step == self.flow.start_step:
                 argv += ["--params-json", json.dumps(self.case.param_values)]
             if attempt > times and fallback is not None:
                 # The last attempt's process ended unseen (killed, crashed) and the step has @catch: as

@@ -26,8 +26,6 @@ LOCAL = ("flowc-run", "flowc-spawn", "step-driver")
 TARGETS = ("argo", "airflow3", "airflow2", "sfn-worker")
 AIRFLOW = ("airflow3", "airflow2")
 
-_I10_START_END = "issue 10 (dialect): @step(start=True)/@step(end=True) refused (FC106/FC107)"
-_I10_INHERIT = "issue 10 (dialect): steps inherited from a base flow class are not seen (FC107)"
 _I10_BRANCH = "issue 10 (@project): current.branch_name is 'user.unknown' in a deployed task (Metaflow: the deployer)"
 
 _I13_NONE_ARGO = (
@@ -45,8 +43,6 @@ def _each(case: str, executors: tuple[str, ...], reason: str) -> dict[tuple[str,
 
 
 KNOWN: dict[tuple[str, str], str] = {
-    **_each("metaflow-compat/02_custom_start_end_step", (*LOCAL, *TARGETS), _I10_START_END),
-    **_each("metaflow-compat/03_flow_inheritance", (*LOCAL, *TARGETS), _I10_INHERIT),
     **_each("metaflow-compat/09_current_branch_name", ("argo",), _I10_BRANCH),
     **_each("metaflow-compat/11_parameter_default_none", ("argo",), _I13_NONE_ARGO),
     **_each("rows/parameters", ("argo",), _I13_NONE_ARGO),

@@ -112,7 +112,7 @@ CASES: dict[str, list[tuple[str, int | None, str]]] = {
         (with_start("@retry(times=-1)", "FlowSpec, retry, step"), 4, "between 0 and 100"),
         (with_start("@timeout(seconds=0)", "FlowSpec, timeout, step"), 4, "positive duration"),
     ],
-    "FC303": [(with_start("@card", "FlowSpec, step", prelude="from metaflow import card"), 4, "@card")],
+    "FC303": [(with_start("@secrets", "FlowSpec, step", prelude="from metaflow import secrets"), 4, "@secrets")],
     "FC007": [
         (with_start(prelude="from metaflow import FlowMutator"), 2, "'FlowMutator'"),
         (with_start(prelude="from metaflow.cards import Markdown"), 2, "'metaflow.cards'"),
@@ -141,7 +141,16 @@ CASES: dict[str, list[tuple[str, int | None, str]]] = {
             ),
             4,
             "reserved",
-        )
+        ),
+        # Metaflow's reserved parameter names (options of its run command), in both dialects
+        (flow("t = Parameter('tag')\n" + START_END, "FlowSpec, Parameter, step"), 4, "'tag' is a reserved word"),
+        (
+            flow("n = Parameter('max_workers')\n" + START_END, "FlowSpec, Parameter, step").replace(
+                "from flowc", "from metaflow"
+            ),
+            4,
+            "'max_workers' is a reserved word",
+        ),
     ],
     "FC403": [
         (flow("a = Parameter('a', default=compute())\n" + START_END, "FlowSpec, Parameter, step"), 4, "must be known")
@@ -176,6 +185,25 @@ CASES: dict[str, list[tuple[str, int | None, str]]] = {
     "FC422": [
         (flow("c = Config('c', default='c.json', default_value={})\n" + START_END, "FlowSpec, Config, step"), 4, "both")
     ],
+    "FC406": [
+        (
+            flow(
+                "a = Parameter('a', default=1)\n\n@step\ndef start(self):\n    self.a += 1\n    self.next(self.end)\n"
+                "\n@step\ndef end(self):\n    pass",
+                "FlowSpec, Parameter, step",
+            ),
+            8,
+            "assigns self.a, a parameter",
+        ),
+        (
+            flow(
+                "LIMIT = 3\n\n@step\ndef start(self):\n    self.x, self.LIMIT = 1, 2\n    self.next(self.end)\n"
+                "\n@step\ndef end(self):\n    pass"
+            ),
+            8,
+            "a class-level constant",
+        ),
+    ],
     "FC202": [
         (
             flow(
@@ -185,6 +213,14 @@ CASES: dict[str, list[tuple[str, int | None, str]]] = {
             ),
             5,
             "can never reach end",
+        )
+    ],
+    "FC114": [
+        (
+            "from flowc import step\nfrom elsewhere import Base\n\n\nclass F(Base):\n    @step\n    def end(self):\n"
+            "        pass\n\n\nif __name__ == '__main__':\n    F()\n",
+            5,
+            "module 'elsewhere' is not a file",
         )
     ],
 }
@@ -228,6 +264,14 @@ def test_check_module_examples(write_flow, code: str, valid: str, invalid: str) 
 
 # Warnings: the flow still compiles (CASES are errors).
 WARNING_CASES = {
+    "FC115": (
+        flow(
+            "@step\ndef start(self):\n    self.c = current.card\n    self.next(self.end)\n\n@step\ndef end(self):\n"
+            "    self.ok = current.run_id, getattr(current, 'parallel', None)",
+            "FlowSpec, current, step",
+        ),
+        6,
+    ),
     "FC309": (
         with_start(deco="@pypi_base(packages={'six': '1'}, python='3.10')\n", imports="FlowSpec, pypi_base, step"),
         3,
@@ -256,9 +300,9 @@ def test_all_problems_are_reported_in_one_pass(write_flow) -> None:
     source = flow(
         "p = Parameter('p', default='x', type=int)\n\n@retry(tims=1)\n@step\ndef start(self):\n"
         "    self.next(self.procss)\n\n@step\ndef process(self):\n    self.next(self.end)\n\n"
-        "@card\n@step\ndef end(self):\n    pass",
+        "@secrets\n@step\ndef end(self):\n    pass",
         "FlowSpec, Parameter, retry, step",
-        prelude="from metaflow import card",
+        prelude="from metaflow import secrets",
     )
     codes = sorted(codes_of(write_flow(source)))
     assert {"FC404", "FC304", "FC101", "FC303"} <= set(codes)

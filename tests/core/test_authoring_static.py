@@ -1,0 +1,279 @@
+"""What the analyzer reads of Metaflow's authoring dialect beyond one class: `@step(start=True)` /
+`@step(end=True)` (with Metaflow 2.19's rules for ambiguity and one-step flows), and inheritance from
+base flows and mixins read from source (same file, or a module of the flow's package)."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+from flowc.compiler import analyze
+from flowc.ir import Flow, StepKind
+
+
+def write(folder: Path, name: str, source: str) -> Path:
+    path = folder / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(textwrap.dedent(source).lstrip())
+    return path
+
+
+def codes(path: Path, flow: str | None = None, all_flows: bool = False) -> list[str]:
+    return [d.code for d in analyze(path, flow, all_flows=all_flows).diagnostics]
+
+
+def test_annotated_ends_name_the_entry_and_exit(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "f.py",
+        """
+        from metaflow import FlowSpec, step
+
+        class F(FlowSpec):
+            @step(start=True)
+            def begin(self):
+                self.next(self.finish)
+
+            @step(end=True)
+            def finish(self):
+                pass
+        """,
+    )
+    flow = analyze(path).flow
+    assert flow is not None
+    assert (flow.start_step, flow.end_step) == ("begin", "finish")
+    assert [flow.step("begin").kind, flow.step("finish").kind] == [StepKind.START, StepKind.END]
+    # The mark survives the IR's JSON round trip (the runner reads the IR back).
+    again = Flow.from_json(flow.to_json())
+    assert (again.start_step, again.end_step) == ("begin", "finish")
+
+
+def test_flows_without_marks_keep_their_ir_bytes(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "f.py",
+        """
+        from flowc import FlowSpec, step
+
+        class F(FlowSpec):
+            @step
+            def start(self):
+                self.next(self.end)
+
+            @step
+            def end(self):
+                pass
+        """,
+    )
+    flow = analyze(path).flow
+    assert flow is not None and "entry" not in flow.to_json()
+
+
+def test_two_annotated_starts_are_refused(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "f.py",
+        """
+        from metaflow import FlowSpec, step
+
+        class F(FlowSpec):
+            @step(start=True)
+            def a(self):
+                self.next(self.end)
+
+            @step(start=True)
+            def b(self):
+                self.next(self.end)
+
+            @step
+            def end(self):
+                pass
+        """,
+    )
+    diags = analyze(path).diagnostics
+    assert any(d.code == "FC106" and "a, b" in d.message for d in diags), diags
+
+
+def test_an_annotated_end_beside_a_step_named_end_is_ambiguous(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "f.py",
+        """
+        from metaflow import FlowSpec, step
+
+        class F(FlowSpec):
+            @step
+            def start(self):
+                self.next(self.finish)
+
+            @step(end=True)
+            def finish(self):
+                pass
+
+            @step
+            def end(self):
+                pass
+        """,
+    )
+    diags = analyze(path).diagnostics
+    assert any(d.code == "FC107" and "ambiguous" in d.message for d in diags), diags
+
+
+def test_step_takes_only_start_and_end(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "f.py",
+        """
+        from metaflow import FlowSpec, step
+
+        class F(FlowSpec):
+            @step(begin=True)
+            def start(self):
+                self.next(self.end)
+
+            @step(end="yes")
+            def end(self):
+                pass
+        """,
+    )
+    assert sorted(codes(path)) == ["FC302", "FC304"]
+
+
+BASES = """
+from metaflow import FlowSpec, Parameter, schedule, step
+
+class Mixin:
+    size = Parameter("size", default=1)
+    LIMIT = 3
+
+@schedule(daily=True)
+class Base(FlowSpec):
+    @step
+    def start(self):
+        self.next(self.end)
+
+    @step
+    def end(self):
+        pass
+"""
+
+
+def test_a_subclass_inherits_steps_parameters_and_flow_decorators(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "f.py",
+        BASES
+        + """
+class Child(Mixin, Base):
+    @step
+    def start(self):
+        self.next(self.middle)
+
+    @step
+    def middle(self):
+        self.next(self.end)
+""",
+    )
+    a = analyze(path)
+    assert a.flow is not None, a.diagnostics
+    # The most derived class is the flow, without --flow and without a __main__ block.
+    assert a.flow.name == "Child"
+    assert [s.name for s in a.flow.walk()] == ["start", "middle", "end"]
+    assert [p.name for p in a.flow.parameters] == ["size"]
+    assert a.flow.schedule is not None and a.flow.schedule.preset == "daily"
+    # `flowc check` (every flow of the file) checks Child and Base, each complete; --flow finds both.
+    assert codes(path, all_flows=True) == []
+    assert analyze(path, "Base").flow is not None
+
+
+def test_an_incomplete_base_is_not_a_broken_flow(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "f.py",
+        """
+        from metaflow import FlowSpec, step
+
+        class Base(FlowSpec):
+            @step
+            def start(self):
+                self.next(self.end)
+
+        class Child(Base):
+            @step
+            def end(self):
+                pass
+        """,
+    )
+    assert codes(path, all_flows=True) == []
+    assert codes(path, "Child") == []
+
+
+def test_a_method_of_the_subclass_hides_the_base_step(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "f.py",
+        BASES
+        + """
+class Middle(Base):
+    @step
+    def start(self):
+        self.next(self.middle)
+
+    @step
+    def middle(self):
+        self.next(self.end)
+
+class Child(Middle):
+    def end(self):
+        pass
+""",
+    )
+    # Python finds Child.end, which is not a step: the flow has no end step.
+    assert {"FC107", "FC113"} <= set(codes(path, "Child"))
+
+
+def test_a_base_in_a_module_beside_the_flow(tmp_path: Path) -> None:
+    write(tmp_path, "pkg/__init__.py", "")
+    write(tmp_path, "pkg/common.py", BASES)
+    for name, imp in (("a.py", "from common import Base, Mixin"), ("b.py", "from .common import Base, Mixin")):
+        path = write(
+            tmp_path,
+            f"pkg/{name}",
+            imp
+            + """
+from metaflow import step
+
+class Child(Mixin, Base):
+    @step
+    def end(self):
+        self.x = self.LIMIT
+""",
+        )
+        a = analyze(path)
+        assert a.flow is not None, a.diagnostics
+        assert a.flow.name == "Child" and [p.name for p in a.flow.parameters] == ["size"]
+
+
+def test_an_unreadable_base_is_named(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "f.py",
+        """
+        from metaflow import FlowSpec, step
+        from somewhere_else import Helpers
+
+        class F(Helpers, FlowSpec):
+            @step
+            def start(self):
+                self.next(self.end)
+
+            @step
+            def end(self):
+                pass
+        """,
+    )
+    (d,) = analyze(path).diagnostics
+    assert d.code == "FC114" and "Helpers" in d.message and d.span is not None and d.span.line == 4
+    # --flow naming a class whose only base cannot be read says why, not "no flow class"
+    path = write(tmp_path, "g.py", "from somewhere_else import Base\n\nclass G(Base):\n    pass\n")
+    assert codes(path, "G") == ["FC114"]
