@@ -156,6 +156,7 @@ class Resolver:
             api=collect(module),
             constants=module_constants(module),
             diagnostics=self.ctx.diagnostics,
+            config_inputs=self.ctx.config_inputs,
         )
 
 

@@ -298,8 +298,15 @@ class Run(ClientObject):
         """The id of the run's code package."""
         if self._meta("code"):
             return str(self._meta("code"))
-        start = self._manifest(self._start_name)
-        return str(start["code"]) if start is not None and start.get("code") else None
+        # A run an orchestrator started has no run.json: every task's manifest names the code (the
+        # start task's first, whatever the flow calls its entry step).
+        completed = self._record.completed()
+        for step in sorted(completed, key=lambda s: s != "start"):
+            for index in completed[step][:1]:
+                m = self._manifest(step, index)
+                if m is not None and m.get("code"):
+                    return str(m["code"])
+        return None
 
     @property
     def code(self) -> Code | None:

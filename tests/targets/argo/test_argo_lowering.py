@@ -134,13 +134,13 @@ def test_a_parameter_without_default_is_required_at_submission(write_flow) -> No
         (SHAPES / "linear.py")
         .read_text()
         .replace(
-            "class LinearFlow(FlowSpec):", 'class LinearFlow(FlowSpec):\n    tag = Parameter("tag", help="a tag")\n'
+            "class LinearFlow(FlowSpec):", 'class LinearFlow(FlowSpec):\n    label = Parameter("label", help="x")\n'
         )
     )
     src = src.replace("from flowc import", "from flowc import Parameter,")
     result = compile_argo(load_flow(write_flow(src)))
     assert [(d.code, d.severity.value) for d in result.diagnostics] == [("FC501", "warning")]
-    assert "tag" in result.diagnostics[0].message
+    assert "label" in result.diagnostics[0].message
 
 
 def test_names_are_dns_labels_hash_shortened_with_full_names_annotated(write_flow) -> None:
