@@ -114,6 +114,8 @@ def test_a_flow_with_errors_shows_diagnostics_and_runs_nothing(tmp_path):
     bad = tmp_path / "bad.py"
     bad.write_text(
         "from flowc import FlowSpec, step\n\nclass Bad(FlowSpec):\n    @step\n    def start(self):\n        pass\n"
+        # (a flow of this one step would be valid: it is both start and end, as in Metaflow 2.19)
+        "\n    @step\n    def end(self):\n        pass\n"
     )
     proc = flowc_run(tmp_path, str(bad))
     assert proc.returncode == 1 and "FC" in proc.stderr
