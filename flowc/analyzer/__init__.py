@@ -8,10 +8,14 @@ module-level code has side effects, is read exactly like a clean one. The stages
     positions    ast positions as the spans diagnostics show
     imports      which names are flowc's (or Metaflow's) API
     static       values known without running anything (literals, module constants)
-    flowclass    one flow class: steps, parameters, flow decorators
+    lineage      a flow class's bases, read from source (same file or the flow's package)
+    flowclass    one flow class with what it inherits: steps, parameters, flow decorators
+    ends         the entry and exit steps (`start`/`end`, or `@step(start=True)`/`@step(end=True)`)
     transitions  what each step's self.next says
-    decorators   step and flow decorators, checked
-    params       Parameter and IncludeFile
+    decorators   step and flow decorators, checked (not_applied: arguments accepted, not applied)
+    params       Parameter and IncludeFile (beside: defaults named by a script_path-style helper)
+    reserved     names Metaflow reserves, and flow attributes a step may not assign
+    current_use  reads of `current` attributes flowc does not provide
     configs      Config: declarations, their values, their use in static values
     standin      names imported from metaflow that flowc's stand-in lacks
 """
