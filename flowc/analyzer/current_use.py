@@ -3,8 +3,8 @@
 `current.card`, `current.parallel`, ... raise `UnsupportedAttribute` in a task (flowc.current); a
 name `current` never had raises AttributeError. Either fails the task at run time, so `flowc check`
 points at the read first. Reads through `current` imported at the top of the module or inside the
-step (`from metaflow import current`) count; `getattr(current, "card", None)` and `hasattr` do not:
-they are how code asks whether an attribute is there.
+step (`from metaflow import current`) count; `getattr(current, "card", None)`, `hasattr` and a read
+inside a `try` that catches AttributeError do not: they are how code asks whether it is there.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from collections.abc import Iterator, Sequence
 
 from flowc.analyzer.context import Context
 from flowc.analyzer.imports import PACKAGES
+from flowc.analyzer.reserved import handles_attribute_error
 from flowc.diagnostics import Severity
 
 
@@ -60,6 +61,13 @@ def _imported_inside(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> set[str]:
 
 
 def _reads(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> Iterator[ast.Attribute]:
-    for node in ast.walk(fn):
+    """Attribute reads in the step, leaving out the body of a `try` that expects an AttributeError."""
+    todo: list[ast.AST] = list(fn.body)
+    while todo:
+        node = todo.pop(0)
+        if isinstance(node, ast.Try) and handles_attribute_error(node):
+            todo.extend([*node.handlers, *node.orelse, *node.finalbody])
+            continue
         if isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Load):
             yield node
+        todo.extend(ast.iter_child_nodes(node))

@@ -97,12 +97,29 @@ def check_assignments(
                 )
 
 
+# Exceptions whose handler takes the AttributeError a refused assignment raises.
+_CATCHES = frozenset({"AttributeError", "Exception", "BaseException"})
+
+
+def handles_attribute_error(node: ast.Try) -> bool:
+    """Whether a handler of the `try` takes an AttributeError (code that expects one)."""
+    for h in node.handlers:
+        kinds = h.type.elts if isinstance(h.type, ast.Tuple) else [h.type] if h.type is not None else []
+        if h.type is None or any(isinstance(k, ast.Name) and k.id in _CATCHES for k in kinds):
+            return True
+    return False
+
+
 def _assigned(body: Sequence[ast.stmt]) -> Iterator[ast.Attribute]:
-    """`self.x` targets assigned in a step body (not in functions or classes defined inside it)."""
+    """`self.x` targets assigned in a step body (not in functions or classes defined inside it, nor
+    in a `try` whose handler takes the AttributeError: code that expects the refusal)."""
     todo: list[ast.AST] = list(body)
     while todo:
         node = todo.pop(0)
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+            continue
+        if isinstance(node, ast.Try) and handles_attribute_error(node):
+            todo.extend([*node.handlers, *node.orelse, *node.finalbody])
             continue
         targets: list[ast.expr] = []
         if isinstance(node, ast.Assign):

@@ -277,3 +277,36 @@ def test_an_unreadable_base_is_named(tmp_path: Path) -> None:
     # --flow naming a class whose only base cannot be read says why, not "no flow class"
     path = write(tmp_path, "g.py", "from somewhere_else import Base\n\nclass G(Base):\n    pass\n")
     assert codes(path, "G") == ["FC114"]
+
+
+def test_an_assignment_that_expects_the_refusal_is_not_reported(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "f.py",
+        """
+        from metaflow import FlowSpec, Parameter, step
+
+        class F(FlowSpec):
+            alpha = Parameter("alpha", default=1)
+            LIMIT = 3
+
+            @step
+            def start(self):
+                try:
+                    self.alpha = 2
+                except AttributeError:
+                    self.refused = True
+                try:
+                    self.LIMIT = 4
+                finally:
+                    pass
+                self.next(self.end)
+
+            @step
+            def end(self):
+                pass
+        """,
+    )
+    # Only the assignment no handler expects is reported (Metaflow runs the first, fails the second).
+    diags = analyze(path).diagnostics
+    assert [(d.code, d.span.line if d.span else None) for d in diags] == [("FC406", 14)]
