@@ -37,6 +37,10 @@ FLOWC = (PYTHON, "-m", "flowc")
 # Same user everywhere: Metaflow and flowc both derive names from it (current.username, branch_name).
 USER = "conformance"
 TASK_TIMEOUT = 120
+# A whole `flowc run`: --spawn starts a fresh interpreter per task, and the corpus's biggest flows have
+# dozens of tasks (a loaded machine took over 120 s for graph_nested_foreach). A local run that waits
+# @retry's delay is caught by tests/runner (test_a_local_run_retries_at_once), not by this limit.
+RUN_TIMEOUT = 600
 
 
 @dataclass
@@ -112,13 +116,13 @@ def _flowc_run(case: Case, work: Path, spawn: bool) -> Result:
     try:
         with log.open("w") as out:
             proc = subprocess.run(
-                argv, stdout=out, stderr=subprocess.STDOUT, env=base_env(), cwd=case.path.parent, timeout=TASK_TIMEOUT
+                argv, stdout=out, stderr=subprocess.STDOUT, env=base_env(), cwd=case.path.parent, timeout=RUN_TIMEOUT
             )
         code = proc.returncode
     except subprocess.TimeoutExpired:
         code = -1
         with log.open("a") as out:
-            out.write(f"\nconformance: killed after {TASK_TIMEOUT}s\n")
+            out.write(f"\nconformance: killed after {RUN_TIMEOUT}s\n")
     text = log.read_text()
     failed = _FAILED_LINE.findall(text)
     store = FlowDatastore.open(str(datastore), flow.name)
