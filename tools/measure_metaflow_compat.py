@@ -132,6 +132,13 @@ def measure(flow_file: Path, metaflow_python: str | None, work: Path) -> dict[st
         extra = m.group(1).split()
     before = re.search(r"^# measure-before: (\S+)$", source, re.M)
     names = re.findall(r"^class (\w+)\(.*FlowSpec.*\):", source, re.M)
+    # The flow both tools run: flowc's choice (a subclass of a base flow, the class run under
+    # __main__), else the last class written `(FlowSpec)`.
+    from flowc.compiler import analyze
+
+    chosen = analyze(flow_file).flow
+    if chosen is not None:
+        names = [chosen.name]
     out: dict[str, Any] = {"flow": flow_file.name}
     env = {**os.environ, "USER": "measure", "FLOWC_USER": "measure"}
     fc_dir = work / "flowc"
