@@ -60,6 +60,9 @@ class ConfigScope:
     class_scope: bool = True
     # The local names of `config_expr` in this module.
     expr_names: frozenset[str] = frozenset()
+    # True inside config_expr("..."), where (as in Metaflow) the expression is evaluated: text methods
+    # work there. Called directly (`cfg.a.lower()`), Metaflow fails at import, and flowc refuses it.
+    in_expr: bool = False
 
     def flow_configs(self) -> tuple[FlowConfig, ...]:
         out = []
@@ -91,6 +94,12 @@ class ConfigScope:
             return self._value(self.decls[node.id], node)
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in self.expr_names:
             return self._expr(node)
+        if self.in_expr and _text_method(node) and self._reads_config(node):
+            assert isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+            base = self._eval(node.func.value)
+            if isinstance(base, NotStatic) or not isinstance(base, str):
+                return base if isinstance(base, NotStatic) else NotStatic(node, f".{node.func.attr}() needs text")
+            return getattr(base, node.func.attr)()
         if isinstance(node, (ast.Attribute, ast.Subscript)) and self._reads_config(node):
             base = self._eval(node.value)
             if isinstance(base, NotStatic):
@@ -105,8 +114,8 @@ class ConfigScope:
         return NOT_MINE
 
     def _reads_config(self, node: ast.expr) -> bool:
-        while isinstance(node, (ast.Attribute, ast.Subscript)):
-            node = node.value
+        while isinstance(node, (ast.Attribute, ast.Subscript)) or _text_method(node):
+            node = node.func.value if isinstance(node, ast.Call) else node.value  # type: ignore[attr-defined]
         if isinstance(node, ast.Name):
             return self.class_scope and node.id in self.decls
         return isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in self.expr_names
@@ -151,12 +160,13 @@ class ConfigScope:
             tree = ast.parse(arg.value.strip(), mode="eval")
         except SyntaxError:
             return NotStatic(call, f"config_expr({arg.value!r}) is not a Python expression", code="FC420")
-        saved = self.class_scope
+        saved = self.class_scope, self.in_expr
         self.class_scope = True  # the expression names configs directly, wherever it is written
+        self.in_expr = True
         try:
             value = self._eval(tree.body)
         finally:
-            self.class_scope = saved
+            self.class_scope, self.in_expr = saved
         if isinstance(value, NotStatic):
             inner = ast.get_source_segment(arg.value.strip(), value.node) if isinstance(value.node, ast.AST) else None
             return NotStatic(
@@ -166,6 +176,21 @@ class ConfigScope:
                 hint=value.hint or "config_expr may read configs (cfg.a, cfg['a']) and literals, not call functions",
             )
         return value
+
+
+# Methods of text a config's value may be put through in config_expr (`config_expr("cfg.env.lower()")`,
+# Metaflow's own example): pure, argument-free.
+TEXT_METHODS = frozenset({"lower", "upper", "strip", "lstrip", "rstrip", "title", "capitalize", "casefold"})
+
+
+def _text_method(node: ast.expr) -> bool:
+    return (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr in TEXT_METHODS
+        and not node.args
+        and not node.keywords
+    )
 
 
 def begin(ctx: Context, cls: ast.ClassDef) -> ConfigScope | None:

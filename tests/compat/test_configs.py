@@ -598,3 +598,37 @@ def test_metaflows_config_variables_stand_in_for_the_options(tmp_path: Path) -> 
     assert value(shown(METAFLOW_FLOW_CONFIG_VALUE="", METAFLOW_FLOW_CONFIG='{"cfg": "c.json"}')) == {"x": 2}
     bad = shown(METAFLOW_FLOW_CONFIG_VALUE="[1]")
     assert bad.returncode == 2 and "must be a JSON object" in bad.stderr
+
+
+def test_text_methods_of_a_config_value_are_static(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "flow.py",
+        """\
+        from metaflow import Config, FlowSpec, config_expr, environment, step
+
+
+        class TextFlow(FlowSpec):
+            cfg = Config("cfg", default_value={"env": {"a": " Mixed "}})
+
+            @environment(vars={"E": config_expr("cfg.env.a.strip().upper()")})
+            @step
+            def start(self):
+                self.next(self.middle)
+
+            # Called directly, Metaflow fails at import (a config can only be read there): not static.
+            @environment(vars={"F": cfg.env["a"].lower()})
+            @step
+            def middle(self):
+                self.next(self.end)
+
+            @step
+            def end(self):
+                pass
+        """,
+    )
+    a = analyze(path)
+    assert [(d.code, d.span.line if d.span else 0) for d in a.diagnostics] == [("FC301", 13)]
+    a = analyze(path.parent / "ok.py", source=path.read_text().replace('{"F": cfg.env["a"].lower()}', "{}"))
+    assert a.flow is not None, a.diagnostics
+    assert a.flow.step("start").decorators.env == {"E": "MIXED"}
