@@ -47,6 +47,8 @@ class _Decl:
     has_value: bool = False
     user_parser: str | None = None
     text: str | None = None
+    # The nodes of the body of the class that declares it: only there does Python know the bare name.
+    owned: frozenset[int] = frozenset()
 
 
 @dataclass
@@ -90,7 +92,7 @@ class ConfigScope:
 
     def resolve(self, node: ast.expr) -> Any:
         """The value of `node` when it reads a config, a NotStatic, or NOT_MINE (flowc.analyzer.static)."""
-        if isinstance(node, ast.Name) and self.class_scope and node.id in self.decls:
+        if isinstance(node, ast.Name) and self._names(node):
             return self._value(self.decls[node.id], node)
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in self.expr_names:
             return self._expr(node)
@@ -113,11 +115,19 @@ class ConfigScope:
             return self._item(base, key, node)
         return NOT_MINE
 
+    def _names(self, node: ast.Name) -> bool:
+        """Whether the bare name is a config here: inside config_expr, or in the body of the class
+        that declares it (a base class's config is not a name in a subclass's body)."""
+        d = self.decls.get(node.id)
+        if d is None or not self.class_scope:
+            return False
+        return self.in_expr or not d.owned or id(node) in d.owned
+
     def _reads_config(self, node: ast.expr) -> bool:
         while isinstance(node, (ast.Attribute, ast.Subscript)) or _text_method(node):
             node = node.func.value if isinstance(node, ast.Call) else node.value  # type: ignore[attr-defined]
         if isinstance(node, ast.Name):
-            return self.class_scope and node.id in self.decls
+            return self._names(node)
         return isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in self.expr_names
 
     def _eval(self, node: ast.expr) -> Any:
@@ -193,27 +203,42 @@ def _text_method(node: ast.expr) -> bool:
     )
 
 
-def begin(ctx: Context, cls: ast.ClassDef) -> ConfigScope | None:
-    """Read the class's `Config` declarations and work out their values; sets `ctx.configs`. Reports
-    values that cannot be had, and command-line configs the flow does not declare."""
-    expr_names = frozenset(local for local, api in ctx.api.names.items() if api == "config_expr")
-    if ctx.api.star:
-        expr_names |= {"config_expr"}
-    scope = ConfigScope(expr_names=expr_names)
-    for stmt in cls.body:
+def begin(
+    ctx: Context,
+    cls: ast.ClassDef,
+    stmts: list[tuple[Context, ast.stmt]] | None = None,
+    contexts: list[Context] | None = None,
+) -> ConfigScope | None:
+    """Read the class's `Config` declarations and work out their values; sets `configs` on `ctx` and
+    on `contexts` (the files of the classes it inherits from, whose decorators may read them too).
+    `stmts` are the class attributes' statements that count, bases' included, each with the context
+    of its file (default: the class's own body). Reports values that cannot be had, and command-line
+    configs the flow does not declare. `end` undoes what this sets."""
+    every = [ctx, *[c for c in contexts or [] if c is not ctx]]
+    names: set[str] = set()
+    for c in every:
+        names |= {local for local, api in c.api.names.items() if api == "config_expr"}
+        if c.api.star:
+            names.add("config_expr")
+        c.config_inputs = ctx.config_inputs  # a base's file is read with the flow's values
+    scope = ConfigScope(expr_names=frozenset(names))
+    for sctx, stmt in stmts if stmts is not None else [(ctx, s) for s in cls.body]:
         target, value = _assignment(stmt)
-        if target is None or not isinstance(value, ast.Call) or ctx.api.resolve(value.func) != "Config":
+        if target is None or not isinstance(value, ast.Call) or sctx.api.resolve(value.func) != "Config":
             continue
         if not isinstance(target, ast.Name):
-            ctx.report(
+            sctx.report(
                 "FC422", target, "Config must be assigned to a plain class attribute", hint='cfg = Config("cfg")'
             )
             continue
-        d = _declaration(ctx, target, value)
+        d = _declaration(sctx, target, value)
         if d is None:
             continue
+        owner = _owner(sctx, stmt)
+        if owner is not None:
+            d.owned = frozenset(id(n) for s in owner.body for n in ast.walk(s))
         if d.name in scope.by_name:
-            ctx.report(
+            sctx.report(
                 "FC422",
                 d.span,
                 f"config '{d.name}' is declared twice (first at line {scope.by_name[d.name].span.line})",
@@ -235,10 +260,24 @@ def begin(ctx: Context, cls: ast.ClassDef) -> ConfigScope | None:
                     hint="check the name passed to --config / --config-value",
                 )
     if not scope.decls:
-        ctx.configs = None
         return None
-    ctx.configs = scope
+    for c in every:
+        c.configs = scope
     return scope
+
+
+def _owner(ctx: Context, stmt: ast.stmt) -> ast.ClassDef | None:
+    """The class whose body holds `stmt` (a top-level class of its file)."""
+    for node in ctx.module.body:
+        if isinstance(node, ast.ClassDef) and any(s is stmt for s in node.body):
+            return node
+    return None
+
+
+def end(contexts: list[Context]) -> None:
+    """The class is read: its configs no longer resolve names in these files."""
+    for c in contexts:
+        c.configs = None
 
 
 def _assignment(stmt: ast.stmt) -> tuple[ast.expr | None, ast.expr | None]:

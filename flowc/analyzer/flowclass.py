@@ -105,7 +105,7 @@ def analyze_class(ctx: Context, cls: ast.ClassDef, lineage: list[Cls] | None = N
     step_fns.sort(key=lambda t: -t[0])
     param_stmts.sort(key=lambda t: -t[0])
     # Configs first: decorator arguments (and @step's) may read them.
-    config_scope = configs_mod.begin(ctx, cls)
+    config_scope = configs_mod.begin(ctx, cls, [(c, stmt) for _, c, stmt in param_stmts], [c.ctx for c in lineage])
     ends = find_ends(ctx, flow_span, [(c, fn) for _, c, fn in step_fns])
     steps: list[Step] = []
     params: list[Parameter] = []
@@ -196,7 +196,7 @@ def analyze_class(ctx: Context, cls: ast.ClassDef, lineage: list[Cls] | None = N
     if config_scope is not None:
         config_scope.class_scope = False
     schedule, project, packages = _flow_decorators(lineage)
-    ctx.configs = None
+    configs_mod.end([ctx, *(c.ctx for c in lineage)])
     draft.flow = Flow(
         name=name,
         file=ctx.file,

@@ -541,37 +541,84 @@ def test_a_deployed_argo_workflow_runs_with_the_compiled_values(flow_file: Path,
     assert reader["join"].task.data.gots == [[4, "/data/a.csv", "HELLO"]] * 2
 
 
-def test_a_config_the_compiler_did_not_read_is_never_a_value_in_a_task(tmp_path: Path) -> None:
-    """A Config declared where the analyzer does not read it (a base class of the flow) stops the
-    task with a message, rather than handing the step the declaration where its value belongs."""
+def test_configs_of_base_classes_count(tmp_path: Path) -> None:
+    """A Config declared in a base flow class or a mixin is the flow's: in the bases' decorators, in
+    the flow's own, and in every step."""
     write(
         tmp_path,
         "flow.py",
         """\
-        from metaflow import Config, FlowSpec, step
+        from metaflow import Config, FlowSpec, config_expr, environment, resources, step
 
 
         class Settings:
-            cfg = Config("cfg", default_value={"x": 1})
+            cfg = Config("cfg", default_value={"x": 1, "cpu": 3})
 
 
-        class MixedFlow(Settings, FlowSpec):
+        class BaseFlow(Settings, FlowSpec):
+            # `cfg` is no name in this class's body (Python's rule): config_expr reaches it.
+            @resources(cpu=config_expr("cfg.cpu"))
             @step
             def start(self):
-                print(self.cfg["x"])
+                self.seen = self.cfg["x"]
                 self.next(self.end)
 
+
+        class MixedFlow(BaseFlow):
             @step
             def end(self):
-                pass
+                print("X", self.seen, self.cfg.x)
         """,
     )
-    a = analyze(tmp_path / "flow.py")
-    if a.flow is not None and a.flow.configs:
-        pytest.skip("the analyzer reads configs of base classes now")
-    done = flowc(tmp_path, "run", "flow.py", "--run-id", "r1")
-    assert done.returncode != 0
-    assert "config 'cfg' (self.cfg, declared in Settings) was not read" in done.stdout + done.stderr
+    a = analyze(
+        tmp_path / "flow.py", flow_name="MixedFlow", configs=ConfigInputs.of(None, [["cfg", '{"x": 2, "cpu": 4}']])
+    )
+    assert a.flow is not None, a.diagnostics
+    assert configs(a.flow) == {"cfg": {"x": 2, "cpu": 4}}
+    assert a.flow.step("start").decorators.resources is not None
+    assert a.flow.step("start").decorators.resources.cpu == 4.0
+    done = flowc(
+        tmp_path,
+        "run",
+        "flow.py",
+        "--flow",
+        "MixedFlow",
+        "--run-id",
+        "r1",
+        "--config-value",
+        "cfg",
+        '{"x": 2, "cpu": 4}',
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    run = Run("MixedFlow/r1", datastore=tmp_path / ".flowc", _namespace_check=False)
+    assert run["end"].task.stdout.strip() == "X 2 2"
+    # Written as a bare name there, it would be a NameError when Python reads the class: refused.
+    text = (tmp_path / "flow.py").read_text().replace('config_expr("cfg.cpu")', "cfg.cpu")
+    found = analyze(tmp_path / "flow.py", flow_name="MixedFlow", source=text)
+    assert [d.code for d in found.diagnostics] == ["FC301"]
+
+
+def test_a_config_the_compiler_did_not_read_is_never_a_value_in_a_task() -> None:
+    """Should a Config reach a task without its value in the compiled flow, the task stops with a
+    message rather than hand the step the declaration where its value belongs."""
+    from flowc import api
+    from flowc.ir import Span, Step, Transition
+    from flowc.runner import configs as runner_configs
+
+    class Settings:
+        cfg = api.Config("cfg", default_value={"x": 1})
+
+    class Unread(Settings):
+        pass
+
+    flow = Flow(
+        name="Unread",
+        file="flow.py",
+        span=Span(1, 1, 1, 2),
+        steps=(Step("start", Transition.END, (), Span(1, 1, 1, 2)),),
+    )
+    with pytest.raises(ConfigError, match=r"config 'cfg' \(self.cfg, declared in Settings\) was not read"):
+        runner_configs.values(Unread, flow)
 
 
 def test_metaflows_config_variables_stand_in_for_the_options(tmp_path: Path) -> None:
