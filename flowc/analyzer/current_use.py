@@ -30,7 +30,9 @@ def _known() -> tuple[frozenset[str], dict[str, str]]:
 def check_current(steps: Sequence[tuple[Context, ast.FunctionDef | ast.AsyncFunctionDef]]) -> None:
     known, unsupported = _known()
     for ctx, fn in steps:
-        local = _imported_inside(fn)
+        # Walking a step's tree costs far more than reading its lines: an import needs the word.
+        lines = ctx.text.lines[fn.lineno - 1 : fn.end_lineno]
+        local = _imported_inside(fn) if any("import" in line for line in lines) else set()
         for node in _reads(fn):
             base = node.value
             is_current = ctx.api.resolve(base) == "current" or (isinstance(base, ast.Name) and base.id in local)
