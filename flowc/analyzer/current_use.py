@@ -33,6 +33,11 @@ def check_current(steps: Sequence[tuple[Context, ast.FunctionDef | ast.AsyncFunc
         # Walking a step's tree costs far more than reading its lines: an import needs the word.
         lines = ctx.text.lines[fn.lineno - 1 : fn.end_lineno]
         local = _imported_inside(fn) if any("import" in line for line in lines) else set()
+        # Every way to reach `current` (its name, an alias of it, `metaflow.current`) writes one of
+        # these words; a step that has none of them reads nothing of it.
+        words = local | {"current"} | {k for k, v in ctx.api.names.items() if v == "current"}
+        if not any(w in line for line in lines for w in words):
+            continue
         for node in _reads(fn):
             base = node.value
             is_current = ctx.api.resolve(base) == "current" or (isinstance(base, ast.Name) and base.id in local)
