@@ -76,7 +76,13 @@ def check_assignments(
     steps: Sequence[tuple[Context, ast.FunctionDef | ast.AsyncFunctionDef]], params: set[str], constants: set[str]
 ) -> None:
     """Report each `self.<attr> = ...` in a step body that assigns a parameter, a constant or `name`."""
+    # Only these attributes are reported: a step whose lines write none of the words has nothing
+    # to report, and reading its lines costs far less than walking its tree.
+    words = params | constants | {"name"}
     for ctx, fn in steps:
+        lines = ctx.text.lines[fn.lineno - 1 : fn.end_lineno]
+        if not any(w in line for line in lines for w in words):
+            continue
         for target in _assigned(fn.body):
             attr = target.attr
             if attr in params or attr in constants:
