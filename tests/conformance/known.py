@@ -56,8 +56,6 @@ METAFLOW_WRONG: dict[str, str] = {
     "position and cannot store a generator: its split task fails",
     "tests/conformance/flows/rows/foreach_unsortable_set.py": "Metaflow fans out over an unsortable set in an "
     "order that changes per process; flowc has no order to fix and fails the split, saying so",
-    "tests/conformance/flows/rows/switch_in_branch_join.py": "Metaflow 2.19.39 fails this join (a join right "
-    "after a switch inside a static branch)",
     "tests/conformance/flows/rows/switch_in_foreach_join.py": "Metaflow orders a foreach join's inputs by the "
     "case step they came through, then by item; flowc by item",
     "tests/conformance/flows/rows/empty_foreach.py": "Metaflow fails the split task ('Foreach iterator ... "
