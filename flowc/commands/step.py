@@ -118,6 +118,7 @@ def _write_outputs(args: argparse.Namespace, output: dict[str, Any], case_index:
 def run(args: argparse.Namespace) -> int:
     from flowc.runner import params as params_mod
     from flowc.runner import task as task_mod
+    from flowc.runner.command import UNSET_PARAM
 
     try:
         attempt = int(args.attempt)
@@ -127,7 +128,11 @@ def run(args: argparse.Namespace) -> int:
         return _fail(f"--attempt {args.attempt!r}: expected a retry count (0, 1, ...)", task_mod.EXIT_USAGE)
     try:
         texts = params_mod.split_assignments(args.param)
-        texts += [(name, _param_decoded(name, v)) for name, v in params_mod.split_assignments(args.param_encoded)]
+        texts += [
+            (name, _param_decoded(name, v))
+            for name, v in params_mod.split_assignments(args.param_encoded)
+            if v != UNSET_PARAM
+        ]
         values = params_mod.strict_json(_json_text(args.params_json)) if args.params_json else None
     except params_mod.ParamError as exc:
         return _fail(str(exc), task_mod.EXIT_USAGE)

@@ -30,6 +30,13 @@ def encode_value(text: str) -> str:
     return urllib.parse.quote(text, safe=_SAFE)
 
 
+# A `--param-encoded` value that stands for "not given": the parameter takes its default, as if the
+# option were left out. Argo needs a value for every workflow parameter, so a parameter whose
+# default is None gets this one. `encode_value`/Argo's encoder write `%` as `%25`, so no encoded
+# text is ever this marker.
+UNSET_PARAM = "%unset"
+
+
 def decode_value(text: str) -> str:
     """The inverse of `encode_value`. Text without `%` decodes to itself, so a plain
     `s3://bucket/prefix` given by hand (e.g. `argo submit -p flowc-datastore=...`) works too.

@@ -349,17 +349,11 @@ class Lowering:
             if text is not None:
                 arg["value"] = inert.param_value(text)
             elif not p.required:
-                self.diagnostics.append(
-                    Diagnostic(
-                        "FC501",
-                        f"parameter {p.name!r} has no default: on Argo it must be given at every "
-                        "submission (`argo submit ... -p {p.name}=...`)",
-                        self.flow.file,
-                        p.span,
-                        hint="give the parameter a default",
-                        severity=Severity.WARNING,
-                    )
-                )
+                # No default (None): Argo wants a value for every workflow parameter; this one tells
+                # the runner the parameter was not given, so the task sees None as under flowc run.
+                from flowc.runner.command import UNSET_PARAM
+
+                arg["value"] = UNSET_PARAM
             if p.help:
                 arg["description"] = inert.description(p.help)
             out.append(arg)

@@ -28,10 +28,6 @@ AIRFLOW = ("airflow3", "airflow2")
 
 _I10_BRANCH = "issue 10 (@project): current.branch_name is 'user.unknown' in a deployed task (Metaflow: the deployer)"
 
-_I13_NONE_ARGO = (
-    "issue 13 (Argo): Parameter(default=None) lowers to a workflow parameter without a value (FC501 warning): "
-    "a submission without it is refused; flowc run and Metaflow give None"
-)
 _I13_FALLBACK = (
     "issue 13 (targets): a @catch step whose last attempt is killed fails the run: the target does not run "
     "the stand-in task (flowc step --fallback) that flowc run and Metaflow run (docs/semantics.md)"
@@ -44,8 +40,6 @@ def _each(case: str, executors: tuple[str, ...], reason: str) -> dict[tuple[str,
 
 KNOWN: dict[tuple[str, str], str] = {
     **_each("metaflow-compat/09_current_branch_name", ("argo",), _I10_BRANCH),
-    **_each("metaflow-compat/11_parameter_default_none", ("argo",), _I13_NONE_ARGO),
-    **_each("rows/parameters", ("argo",), _I13_NONE_ARGO),
     **_each("rows/catch_killed", ("argo",), _I13_FALLBACK),
 }
 
