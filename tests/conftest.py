@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import signal
 import socket
 import uuid
 from collections.abc import Iterator
@@ -9,6 +10,12 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+
+# A shell without job control starts a background command (`bash .ci/run &`) with SIGINT ignored, and
+# every process the tests start inherits that: the Ctrl-C tests would then test nothing but the
+# shell. Interrupts work in the tests as they do in a terminal.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 # The user a @project flow's default branch names (`user.<name>`), for tests that compile such flows
 # (the `deployer` fixture): fixed, so compiled names and golden files do not depend on who runs them.
 DEPLOYER = "ci"
