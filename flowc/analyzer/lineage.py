@@ -69,10 +69,7 @@ class Resolver:
             if c.key in seen:
                 continue
             seen.add(c.key)
-            for base in c.node.bases:
-                if _is_flowspec(c.ctx, base):
-                    continue
-                found = self.resolve(c.ctx, base)
+            for base, found in self._resolved_bases(c):
                 if isinstance(found, Cls):
                     todo.append(found)
                 elif found is not None:
@@ -84,14 +81,11 @@ class Resolver:
         return _c3(cls, self._readable_bases, set())
 
     def _readable_bases(self, cls: Cls) -> list[Cls]:
-        out = []
-        for base in cls.node.bases:
-            if _is_flowspec(cls.ctx, base):
-                continue
-            found = self.resolve(cls.ctx, base)
-            if isinstance(found, Cls):
-                out.append(found)
-        return out
+        return [found for _, found in self._resolved_bases(cls) if isinstance(found, Cls)]
+
+    def _resolved_bases(self, cls: Cls) -> list[tuple[ast.expr, Cls | str | None]]:
+        """Each base of `cls` but FlowSpec, with what `resolve` makes of it."""
+        return [(base, self.resolve(cls.ctx, base)) for base in cls.node.bases if not _is_flowspec(cls.ctx, base)]
 
     def resolve(self, ctx: Context, base: ast.expr) -> Cls | str | None:
         """The class `base` names; None for a base that adds nothing; else why it cannot be read."""

@@ -18,7 +18,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import socket
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -44,7 +43,7 @@ def _start_time(pid: int) -> str | None:
 def owner() -> dict[str, Any]:
     """This process, as run.json records the owner of a run."""
     pid = os.getpid()
-    return {"host": socket.gethostname(), "pid": pid, "pid_started": _start_time(pid)}
+    return {"host": os.uname().nodename, "pid": pid, "pid_started": _start_time(pid)}
 
 
 def _process_exists(pid: int) -> bool:
@@ -63,7 +62,7 @@ def alive(meta: Mapping[str, Any], heartbeat: Mapping[str, Any] | None, now: flo
     who = meta.get("owner")
     if not isinstance(who, Mapping):
         return True
-    if who.get("host") == socket.gethostname() and isinstance(who.get("pid"), int):
+    if who.get("host") == os.uname().nodename and isinstance(who.get("pid"), int):
         pid = who["pid"]
         if not _process_exists(pid):
             return False
