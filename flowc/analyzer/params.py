@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import json
+import math
 import re
 from typing import Any
 
@@ -114,10 +115,16 @@ def parameter(ctx: Context, attr: str, call: ast.Call, api_name: str, target: as
         if default is not None:
             checked = _check_default(ptype, default)
             if checked is MISSING:
+                why = f"is not a valid {ptype.value}"
+                if ptype is not ParamType.STR and not _finite(default):
+                    what = "is not a finite number"
+                    if not isinstance(default, float):
+                        what = "holds a number that is not finite"
+                    why = f"{what}: parameters travel as JSON, which has no NaN or Infinity"
                 ctx.report(
                     "FC404",
                     nodes["default"],
-                    f"default {default!r} of parameter '{name}' is not a valid {ptype.value}",
+                    f"default {default!r} of parameter '{name}' {why}",
                     hint="change the default or the type=",
                 )
                 return None
@@ -171,7 +178,12 @@ def _check_default(ptype: ParamType, default: Any) -> Any:
         return default if isinstance(default, int) and not isinstance(default, bool) else MISSING
     if ptype is ParamType.FLOAT:
         if isinstance(default, (int, float)) and not isinstance(default, bool):
-            return float(default)
+            try:
+                number = float(default)
+            except OverflowError:
+                return MISSING
+            # 1e400 is inf, which JSON (how a parameter reaches every task and engine) cannot hold.
+            return number if math.isfinite(number) else MISSING
         return MISSING
     # JSON: a JSON string (Metaflow's convention) or a literal structure.
     if isinstance(default, str):
@@ -182,9 +194,20 @@ def _check_default(ptype: ParamType, default: Any) -> Any:
         except ValueError:
             return MISSING
     try:
-        return json.loads(json.dumps(default))
+        return json.loads(json.dumps(default, allow_nan=False))
     except (TypeError, ValueError):
         return MISSING
+
+
+def _finite(value: Any) -> bool:
+    """False when `value` is or holds a float JSON cannot write (nan, inf), or an int too large for one."""
+    if isinstance(value, float):
+        return math.isfinite(value)
+    if isinstance(value, (list, tuple)):
+        return all(_finite(v) for v in value)
+    if isinstance(value, dict):
+        return all(_finite(v) for v in value.values())
+    return True
 
 
 def _suggest(name: object, attr: str) -> str:

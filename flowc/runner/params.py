@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import math
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -38,9 +39,13 @@ def parse_text(p: Parameter, text: str) -> Any:
             raise ValueError(f"{text!r} is not an integer") from None
     if p.type is ParamType.FLOAT:
         try:
-            return float(text.strip())
+            number = float(text.strip())
         except ValueError:
             raise ValueError(f"{text!r} is not a number") from None
+        if not math.isfinite(number):
+            # The value reaches every task, engine and run.json as JSON, which cannot hold it.
+            raise ValueError(f"{text!r} is not a finite number (parameters travel as JSON: no NaN or Infinity)")
+        return number
     if p.type is ParamType.BOOL:
         low = text.strip().lower()
         if low in _TRUE:

@@ -160,7 +160,17 @@ CASES: dict[str, list[tuple[str, int | None, str]]] = {
             flow("a = Parameter('a', default='x', type=int)\n" + START_END, "FlowSpec, Parameter, step"),
             4,
             "not a valid int",
-        )
+        ),
+        # 1e400 is inf: no JSON (how a value reaches every task and engine) can hold it.
+        (flow("a = Parameter('a', default=1e400)\n" + START_END, "FlowSpec, Parameter, step"), 4, "not a finite"),
+        (
+            flow(
+                "a = Parameter('a', type=JSONType, default=[1, -1e400])\n" + START_END,
+                "FlowSpec, JSONType, Parameter, step",
+            ),
+            4,
+            "holds a number that is not finite",
+        ),
     ],
     "FC405": [(flow("a = Parameter('-bad')\n" + START_END, "FlowSpec, Parameter, step"), 4, "must start")],
     "FC420": [

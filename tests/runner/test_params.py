@@ -31,6 +31,9 @@ def test_params_json_accepts_typed_values_and_text(harness):
         ((("count", "abc"), ("seed", "1")), "parameter 'count' (int): 'abc' is not an integer"),
         ((("cuont", "1"), ("seed", "1")), "unknown parameter 'cuont' (did you mean 'count'?); valid parameters:"),
         ((("loud", "maybe"), ("seed", "1")), "'maybe' is not a boolean"),
+        # float() reads these, but a run's values travel as JSON, which cannot hold them.
+        ((("ratio", "nan"), ("seed", "1")), "parameter 'ratio' (float): 'nan' is not a finite number"),
+        ((("ratio", "-Infinity"), ("seed", "1")), "'-Infinity' is not a finite number"),
         ((("config", "{"), ("seed", "1")), "'{' is not valid JSON"),
         ((), "parameter 'seed' is required"),
     ],
