@@ -1,6 +1,7 @@
 """Python's own compiler, run on flow sources in a process of its own (see `flowc.analyzer.syntax`).
 
-This file is run as a script by a fresh interpreter (`python -I -S syntax_worker.py`), so it imports
+Where the platform forks, the worker is a forked copy of flowc's process that calls `serve`; elsewhere
+this file is run as a script by a fresh interpreter (`python -I -S syntax_worker.py`), so it imports
 the standard library only. It reads requests from stdin, one after another: a line holding the size in
 bytes, then that many bytes of UTF-8 source. For each it writes one line of JSON to stdout: what
 Python's parser and compiler said. Before that line, once the source has parsed, it writes
@@ -79,10 +80,10 @@ def _write(stdout: Any, answer: dict[str, Any]) -> None:
     stdout.flush()
 
 
-def main() -> None:
+def serve(stdin: Any, stdout: Any) -> None:
+    """Answer requests from the binary file `stdin` on the binary file `stdout` until the input ends."""
     # Syntax trees hold no reference cycles; the cyclic collector would only slow their building.
     gc.disable()
-    stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
     while True:
         header = stdin.readline()
         if not header.strip():
@@ -91,6 +92,10 @@ def main() -> None:
         answer = verdict(data.decode("utf-8", "surrogatepass"), lambda: _write(stdout, PARSED))
         stdout.write(json.dumps(answer).encode("ascii") + b"\n")
         stdout.flush()
+
+
+def main() -> None:
+    serve(sys.stdin.buffer, sys.stdout.buffer)
 
 
 if __name__ == "__main__":

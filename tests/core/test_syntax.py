@@ -6,17 +6,22 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import textwrap
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from flowc.analyzer import syntax
+from flowc.analyzer import syntax, syntax_worker
 from flowc.cli import main
 from flowc.compiler import analyze
+
+FORK_ONLY = pytest.mark.skipif(not syntax.FORK, reason="the worker is forked only where the platform forks")
 
 FLOW = """\
 from flowc import FlowSpec, step
@@ -162,13 +167,35 @@ while True:
 """
 
 
-@pytest.fixture
-def fake_worker(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Python's compiler as a worker that crashes on CRASH_PYTHON and hangs on HANG_PYTHON."""
-    script = tmp_path / "fake_worker.py"
-    script.write_text(FAKE_WORKER.format(real=str(syntax.WORKER)))
-    monkeypatch.setattr(syntax, "WORKER", script)
+def misbehaving_verdict(source: str, parsed=None):
+    """The worker's `verdict`, but crashing on CRASH_PYTHON and hanging on HANG_PYTHON."""
+    if "CRASH_PYTHON" in source:
+        os.kill(os.getpid(), signal.SIGSEGV)
+    if "HANG_PYTHON" in source:
+        time.sleep(600)
+    return REAL_VERDICT(source, parsed)
+
+
+REAL_VERDICT = syntax_worker.verdict
+WORKER_KINDS = ["spawned", pytest.param("forked", marks=FORK_ONLY)]
+
+
+@pytest.fixture(params=WORKER_KINDS)
+def fake_worker(request, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Python's compiler as a worker that crashes on CRASH_PYTHON and hangs on HANG_PYTHON: a script
+    run by a new interpreter, or this process forked with the worker's `verdict` replaced."""
     monkeypatch.setattr(syntax, "_worker", None)
+    if request.param == "forked":
+        monkeypatch.setattr(syntax, "FORK", True)
+        monkeypatch.setattr(syntax_worker, "verdict", misbehaving_verdict)
+    else:
+        script = tmp_path / "fake_worker.py"
+        script.write_text(FAKE_WORKER.format(real=str(syntax.WORKER)))
+        monkeypatch.setattr(syntax, "WORKER", script)
+        monkeypatch.setattr(syntax, "FORK", False)
+    syntax.start_worker()
+    assert syntax._worker is not None
+    assert isinstance(syntax._worker.proc, syntax._Forked) == (request.param == "forked")
     yield
     if syntax._worker is not None:
         syntax._worker.close()
@@ -200,6 +227,7 @@ def test_python_taking_too_long_is_fc005(write_flow, fake_worker: None, monkeypa
 
 def test_without_a_worker_python_compiles_in_this_process(write_flow, monkeypatch) -> None:
     monkeypatch.setattr(syntax, "_worker", None)
+    monkeypatch.setattr(syntax, "FORK", False)
     monkeypatch.setattr(sys, "executable", "/nonexistent/python3")
     (d,) = analyze(write_flow(FLOW + "return\n")).diagnostics
     assert d.message == "syntax error: 'return' outside function"
@@ -239,3 +267,39 @@ def test_warnings_python_gives_are_not_printed(write_flow, capfd) -> None:
     assert a.diagnostics == []
     out, err = capfd.readouterr()
     assert out == "" and err == ""
+
+
+@FORK_ONLY
+def test_the_worker_is_forked_only_while_no_other_thread_runs(write_flow, monkeypatch) -> None:
+    monkeypatch.setattr(syntax, "_worker", None)
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()
+    try:
+        syntax.start_worker()
+        assert syntax._worker is not None and isinstance(syntax._worker.proc, subprocess.Popen)
+        assert analyze(write_flow(FLOW + "return\n")).diagnostics[0].code == "FC001"
+    finally:
+        stop.set()
+        other.join()
+        assert syntax._worker is not None
+        syntax._worker.close()
+
+
+@FORK_ONLY
+def test_a_forked_worker_keeps_none_of_this_process_files_open(write_flow, monkeypatch) -> None:
+    # A pipe open when the worker forks: its reader must see the end once this process closes it.
+    read, write = os.pipe()
+    monkeypatch.setattr(syntax, "_worker", None)
+    syntax.start_worker()
+    try:
+        assert syntax._worker is not None and isinstance(syntax._worker.proc, syntax._Forked)
+        assert analyze(write_flow(FLOW)).diagnostics == []
+        os.close(write)
+        os.set_blocking(read, False)
+        assert os.read(read, 1) == b""  # end of file, not "would block": no writer is left
+    finally:
+        os.close(read)
+        assert syntax._worker is not None
+        syntax._worker.close()
+    assert syntax._worker.proc.poll() == 0
