@@ -7,6 +7,7 @@ middle of a run; finding out here names the step and the fix.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -149,17 +150,20 @@ def check_commands(flow: Flow, commands: dict[str, dict[str, Any]]) -> list[Diag
     defaults = {p.name: p.default for p in flow.parameters if p.default is not None}
     worst = {**_WORST_CASE, PARAMS_JSON: json.dumps(defaults)}
     # Each token as it appears inside a JSON string, and its worst case likewise (the same for every step).
-    swaps = [(json.dumps(dyn.token)[1:-1], json.dumps(worst[dyn])[1:-1]) for dyn in ALL]
+    swaps = {json.dumps(dyn.token)[1:-1]: json.dumps(worst[dyn])[1:-1] for dyn in ALL}
+    # One pass over each payload for every token (each holds an escaped NUL, `\u0000`).
+    tokens = re.compile("|".join(re.escape(t) for t in swaps))
     out: list[Diagnostic] = []
     for name, payload in commands.items():
         text = json.dumps(payload, separators=(",", ":"))
-        for token, value in swaps:
-            text = text.replace(token, value)
-        if len(text) > MAX_OVERRIDE_CHARS:
+        size = len(text)
+        if "\\u0000" in text:
+            size += sum(len(swaps[m]) - len(m) for m in tokens.findall(text))
+        if size > MAX_OVERRIDE_CHARS:
             out.append(
                 Diagnostic(
                     "FC501",
-                    f"step {name!r}: its task command can reach {len(text):,} characters; AWS Batch "
+                    f"step {name!r}: its task command can reach {size:,} characters; AWS Batch "
                     f"takes at most {MAX_OVERRIDE_CHARS:,} in container overrides",
                     flow.file,
                     flow.step(name).span,
