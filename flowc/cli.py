@@ -38,6 +38,29 @@ COMMANDS = (
 )
 
 
+def _columns() -> int:
+    """The terminal's width as `shutil.get_terminal_size` gives it (COLUMNS, then the terminal, then 80)."""
+    try:
+        columns = int(os.environ["COLUMNS"])
+    except (KeyError, ValueError):
+        columns = 0
+    if columns <= 0:
+        stdout = sys.__stdout__
+        try:
+            columns = os.get_terminal_size(stdout.fileno()).columns if stdout is not None else 0
+        except (ValueError, OSError):  # closed, detached, or not a terminal
+            columns = 0
+    return columns or 80
+
+
+class Formatter(argparse.RawDescriptionHelpFormatter):
+    """argparse's formatter, which argparse also makes for every argument a parser is given (to check
+    its metavar), without the import of `shutil` (and bz2, lzma) it does for the terminal's width."""
+
+    def __init__(self, prog: str, indent_increment: int = 2, max_help_position: int = 24, width: int | None = None):
+        super().__init__(prog, indent_increment, max_help_position, _columns() - 2 if width is None else width)
+
+
 def _available() -> list[str]:
     return [c for c in COMMANDS if importlib.util.find_spec(f"flowc.commands.{c}") is not None]
 
@@ -59,6 +82,7 @@ def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="flowc",
         description="Compile Metaflow-style flows to Step Functions, Argo and Airflow; run them locally.",
+        formatter_class=Formatter,
     )
     parser.add_argument("--version", action="version", version=f"flowc {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -79,7 +103,7 @@ def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
             help=module.HELP,
             description=module.HELP,
             epilog=epilog,
-            formatter_class=argparse.RawDescriptionHelpFormatter,
+            formatter_class=Formatter,
         )
         module.add_arguments(p)
         p.set_defaults(_module=module)
@@ -97,7 +121,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if argv and argv[0] == "step" and importlib.util.find_spec("flowc.commands.step"):
         step_cmd = importlib.import_module("flowc.commands.step")
 
-        p = argparse.ArgumentParser(prog="flowc step", description=step_cmd.HELP)
+        p = argparse.ArgumentParser(prog="flowc step", description=step_cmd.HELP, formatter_class=Formatter)
         step_cmd.add_arguments(p)
         return int(step_cmd.run(p.parse_args(argv[1:])))
     from flowc.commands._common import TARGET_COMMANDS, unknown_target

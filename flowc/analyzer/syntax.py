@@ -23,18 +23,19 @@ import atexit
 import contextlib
 import json
 import os
-import signal
-import subprocess
 import sys
 import threading
 import time
 import warnings
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flowc.diagnostics import Diagnostic
 from flowc.ir import Span
+
+if TYPE_CHECKING:
+    import subprocess
 
 # Larger sources are refused before Python reads them: a flow of 10,000 steps is under 1 MiB, and the
 # syntax tree of a source takes about 100 times its size in memory.
@@ -69,6 +70,8 @@ class _Forked:
         answer_r, answer_w = os.pipe()
         pid = os.fork()
         if pid == 0:  # pragma: no cover - the child reports through its pipe
+            import signal
+
             status = 1
             try:
                 # The child holds nothing of this process's but its two pipes: a pipe it kept open would
@@ -106,12 +109,16 @@ class _Forked:
         deadline = time.monotonic() + timeout
         while self.poll() is None:
             if time.monotonic() > deadline:
+                import subprocess
+
                 raise subprocess.TimeoutExpired(f"syntax worker {self.pid}", timeout)
             time.sleep(0.005)
         assert self.returncode is not None
         return self.returncode
 
     def kill(self) -> None:
+        import signal
+
         if self.returncode is None:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(self.pid, signal.SIGKILL)
@@ -127,6 +134,8 @@ class _Worker:
             # Forking a process with other threads running can leave the child holding their locks.
             self.proc = _Forked()
         else:
+            import subprocess  # only here: a forked worker does without it (its import is ~2 ms)
+
             self.proc = subprocess.Popen(
                 [sys.executable, "-I", "-S", str(WORKER)],
                 stdin=subprocess.PIPE,
@@ -178,7 +187,7 @@ class _Worker:
             try:
                 self.proc.stdin.close()
                 self.proc.wait(timeout=5)
-            except (OSError, subprocess.TimeoutExpired):
+            except Exception:  # OSError, or subprocess.TimeoutExpired: it did not stop in time
                 self.proc.kill()
 
 
@@ -328,6 +337,8 @@ def _complexity(message: str) -> str:
 def exit_status(returncode: int | None) -> str:
     """How a child process ended, in words: `SIGSEGV`, or `exit status 3`."""
     if returncode is not None and returncode < 0:
+        import signal
+
         try:
             return signal.Signals(-returncode).name
         except ValueError:
