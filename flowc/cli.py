@@ -148,8 +148,35 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
 
 
+# Commands that start no thread and leave nothing open once they return: their process skips the
+# interpreter's teardown (freeing every module and object one by one), a tenth of a small check's CPU.
+QUICK_EXIT = frozenset({"check", "compile", "show"})
+
+
 def entry() -> None:
-    sys.exit(main())
+    code = main()
+    if sys.argv[1:2] and sys.argv[1] in QUICK_EXIT:
+        _exit_now(code)
+    sys.exit(code)
+
+
+def _exit_now(code: int) -> None:
+    """End the process as `sys.exit(code)` would, without the teardown; returns (and leaves it to
+    `sys.exit`) when a thread still runs or the output cannot be flushed."""
+    import atexit
+
+    threading = sys.modules.get("threading")
+    if threading is not None and threading.active_count() > 1:
+        return
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        atexit._run_exitfuncs()  # what exit handlers there are (the syntax worker's stop) still run
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        return  # Python's own exit says what went wrong
+    os._exit(code)
 
 
 if __name__ == "__main__":

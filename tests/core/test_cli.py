@@ -47,6 +47,23 @@ def test_check_clean_flow_exits_0(capsys) -> None:
     assert "no problems" in err
 
 
+def test_the_flowc_process_exits_with_the_command_s_code_and_all_its_output(write_flow, tmp_path: Path) -> None:
+    # check, compile and show end their process without the interpreter's teardown (flowc.cli.entry)
+    def flowc(*argv: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "flowc", *argv], capture_output=True, text=True, timeout=120)
+
+    broken = flowc("check", str(write_flow(TYPO)), "--format", "json")
+    assert broken.returncode == 1 and [d["code"] for d in json.loads(broken.stdout)] == ["FC101"]
+    clean = flowc("check", str(SHAPES / "linear.py"))
+    assert clean.returncode == 0 and "1 flow checked, no problems" in clean.stderr
+    out = tmp_path / "out"
+    compiled = flowc("compile", str(SHAPES / "linear.py"), "--target", "ir", "-o", str(out))
+    assert compiled.returncode == 0 and sorted(p.name for p in out.iterdir()) and "wrote" in compiled.stderr
+    shown = flowc("show", str(SHAPES / "linear.py"), "--format", "json")
+    assert shown.returncode == 0 and json.loads(shown.stdout)
+    assert flowc("check", str(tmp_path / "missing.py")).returncode == 2
+
+
 def test_check_reports_compiler_style_with_caret_and_hint(capsys, write_flow) -> None:
     path = write_flow(TYPO)
     code, out, _ = run(capsys, "check", str(path), "--color", "never")
