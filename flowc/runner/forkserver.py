@@ -370,6 +370,10 @@ class ForkServer:
         except subprocess.TimeoutExpired:
             self.proc.kill()
             self.proc.wait()
+        if threading.current_thread() is not self._reader:
+            # The reader ends at the pipe's EOF, which the server's exit brings unless a process a
+            # task left behind still holds the pipe: `flowc run` then exits the slow way (cli.entry).
+            self._reader.join(timeout=1.0)
 
     # -- the reader thread -------------------------------------------------------------------------
 

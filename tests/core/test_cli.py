@@ -48,7 +48,7 @@ def test_check_clean_flow_exits_0(capsys) -> None:
 
 
 def test_the_flowc_process_exits_with_the_command_s_code_and_all_its_output(write_flow, tmp_path: Path) -> None:
-    # check, compile and show end their process without the interpreter's teardown (flowc.cli.entry)
+    # check, compile, show and run end their process without the interpreter's teardown (flowc.cli.entry)
     def flowc(*argv: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run([sys.executable, "-m", "flowc", *argv], capture_output=True, text=True, timeout=120)
 
@@ -62,6 +62,8 @@ def test_the_flowc_process_exits_with_the_command_s_code_and_all_its_output(writ
     shown = flowc("show", str(SHAPES / "linear.py"), "--format", "json")
     assert shown.returncode == 0 and json.loads(shown.stdout)
     assert flowc("check", str(tmp_path / "missing.py")).returncode == 2
+    ran = flowc("run", str(SHAPES / "linear.py"), "--datastore", str(tmp_path / "store"))
+    assert ran.returncode == 0 and "succeeded" in ran.stdout.splitlines()[-2], ran.stderr
 
 
 def test_check_reports_compiler_style_with_caret_and_hint(capsys, write_flow) -> None:
