@@ -82,6 +82,7 @@ CODES: dict[str, str] = {
     "FC113": "method referenced by self.next is not a step",
     "FC114": "base class cannot be read",
     "FC115": "step reads a current attribute flowc does not provide",
+    "FC116": "foreach or condition names an artifact nothing sets",
     # graph shape
     "FC201": "unreachable step",
     "FC202": "step cannot reach end",

@@ -20,6 +20,7 @@ from flowc.analyzer.ends import Ends, find_ends
 from flowc.analyzer.lineage import Cls
 from flowc.analyzer.params import parameter
 from flowc.analyzer.transitions import transition
+from flowc.analyzer.unset_names import check_unset
 from flowc.ir import Decorators, Flow, Parameter, Schedule, Span, Step, Transition
 
 __all__ = ["RESERVED", "FlowDraft", "analyze_class", "docstring"]
@@ -193,6 +194,18 @@ def analyze_class(ctx: Context, cls: ast.ClassDef, lineage: list[Cls] | None = N
         reserved.class_constants([(c, stmt) for _, c, stmt in param_stmts], {p.attr for p in params}),
     )
     check_current([(c, fn) for _, c, fn in step_fns])
+    by_name = {s.name: s for s in steps}
+    check_unset(
+        [
+            (c, fn, by_name[fn.name].foreach_var, by_name[fn.name].switch_condition)
+            for _, c, fn in step_fns
+            if fn.name in by_name
+        ],
+        [c.ctx for c in lineage],
+        {p.attr for p in params}
+        | {s.decorators.catch.var for s in steps if s.decorators.catch and s.decorators.catch.var}
+        | {n for c in lineage for stmt in c.node.body for n in _bound(stmt)},
+    )
     if config_scope is not None:
         config_scope.class_scope = False
     schedule, project, packages = _flow_decorators(lineage)

@@ -272,6 +272,27 @@ def test_check_module_examples(write_flow, code: str, valid: str, invalid: str) 
     assert code in codes_of(write_flow(invalid, "invalid.py"))
 
 
+# A foreach over self.<var>; `sets` is the start step's first line, `prelude` module-level code.
+FANOUT = """
+@step
+def start(self):
+    {sets}
+    self.next(self.body, foreach="{var}")
+
+@step
+def body(self):
+    self.next(self.join)
+
+@step
+def join(self, inputs):
+    self.next(self.end)
+
+@step
+def end(self):
+    pass
+"""
+
+
 # Warnings: the flow still compiles (CASES are errors).
 WARNING_CASES = {
     "FC115": (
@@ -286,7 +307,30 @@ WARNING_CASES = {
         with_start(deco="@pypi_base(packages={'six': '1'}, python='3.10')\n", imports="FlowSpec, pypi_base, step"),
         3,
     ),
+    "FC116": (flow(FANOUT.format(sets="self.items = [1, 2]", var="itemz")), 7),
 }
+
+
+def test_a_foreach_variable_set_only_where_a_reading_cannot_see_is_not_reported(write_flow) -> None:
+    """FC116 warns only when no code of the flow can set the name: helpers, setattr, @catch's var and
+    class attributes set it; a computed setattr or __dict__ makes the check stay quiet."""
+    quiet = [
+        (FANOUT.format(sets="prepare(self)", var="rows"), "def prepare(flow):\n    flow.rows = [1]\n"),
+        (FANOUT.format(sets="setattr(self, 'rows', [1])", var="rows"), ""),
+        (FANOUT.format(sets="setattr(self, NAME, [1])", var="rows"), "NAME = 'rows'\n"),
+        (FANOUT.format(sets="self.__dict__.update(rows=[1])", var="rows"), ""),
+        (FANOUT.format(sets="pass", var="ROWS") + "\nROWS = [1, 2]\n", ""),
+    ]
+    for body, prelude in quiet:
+        a = analyze(write_flow(flow(body, prelude=prelude)))
+        assert [d.code for d in a.diagnostics] == [], (body, a.diagnostics)
+    switch = flow(
+        "@step\ndef start(self):\n    self.mode = 'a'\n"
+        "    self.next({'a': self.a, 'b': self.end}, condition='mdoe')\n\n"
+        "@step\ndef a(self):\n    self.next(self.end)\n\n@step\ndef end(self):\n    pass"
+    )
+    (d,) = analyze(write_flow(switch)).diagnostics
+    assert (d.code, d.span is not None and d.span.line, d.hint) == ("FC116", 7, "did you mean 'mode'?")
 
 
 @pytest.mark.parametrize("code", sorted(WARNING_CASES))
