@@ -115,15 +115,28 @@ def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
     return parser
 
 
+_step_parser: argparse.ArgumentParser | None = None
+
+
+def step_parser() -> argparse.ArgumentParser:
+    """`flowc step`'s parser, made once per process. The fork server makes it before it forks, so that
+    a forked task does not: making it is a third of a forked task's CPU (argparse passes its headings
+    through gettext, which looks for message catalogues on disk every time)."""
+    global _step_parser
+    if _step_parser is None:
+        step_cmd = importlib.import_module("flowc.commands.step")
+        p = argparse.ArgumentParser(prog="flowc step", description=step_cmd.HELP, formatter_class=Formatter)
+        step_cmd.add_arguments(p)
+        _step_parser = p
+    return _step_parser
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     # Fast path for the runner: build only the parser `flowc step` needs.
     if argv and argv[0] == "step" and importlib.util.find_spec("flowc.commands.step"):
         step_cmd = importlib.import_module("flowc.commands.step")
-
-        p = argparse.ArgumentParser(prog="flowc step", description=step_cmd.HELP, formatter_class=Formatter)
-        step_cmd.add_arguments(p)
-        return int(step_cmd.run(p.parse_args(argv[1:])))
+        return int(step_cmd.run(step_parser().parse_args(argv[1:])))
     from flowc.commands._common import TARGET_COMMANDS, unknown_target
 
     parser = build_parser(argv)

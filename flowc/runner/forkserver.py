@@ -75,7 +75,9 @@ def _preload() -> None:
     import flowc.commands.step
     import flowc.runner.command
     import flowc.runner.params
-    import flowc.runner.task  # noqa: F401
+    import flowc.runner.task
+
+    flowc.cli.step_parser()
 
 
 def _read_code(datastore: str, flow: str, code_id: str) -> None:
