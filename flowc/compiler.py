@@ -94,7 +94,7 @@ def analyze(
     diags = list(sa.diagnostics)
     for draft in sa.drafts:
         flow, found = run_checks(draft)
-        diags.extend(found)
+        diags.extend(draft.refile(found))
         result.flows.append(flow)
     result.diagnostics = sorted(set(diags), key=lambda d: d.sort_key)
     if result.ok and result.flows:

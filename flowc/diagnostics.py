@@ -83,6 +83,7 @@ CODES: dict[str, str] = {
     "FC114": "base class cannot be read",
     "FC115": "step reads a current attribute flowc does not provide",
     "FC116": "foreach or condition names an artifact nothing sets",
+    "FC117": "base class a task could not import",
     # graph shape
     "FC201": "unreachable step",
     "FC202": "step cannot reach end",

@@ -8,6 +8,11 @@
 
 The branch and production choice reach the tasks of a run as `FLOWC_BRANCH` and `FLOWC_PRODUCTION`
 ("1"), so every task of every engine names itself the same way.
+
+Deploying on the default branch needs to know who deploys (`flowc.identity.username`): as Metaflow
+refuses an unknown user, `branch_name` refuses to make one up (two unknown deployers would otherwise
+share `user.unknown` and replace each other's deployment). A local run with no known user keeps
+running, on `user.unknown`.
 """
 
 from __future__ import annotations
@@ -74,15 +79,26 @@ def from_env(flow_name: str, project: str, env: Mapping[str, str] | None = None)
 # -- what deploying needs: the branch of a deployment and the names engines accept -------------------
 
 
+UNKNOWN_DEPLOYER = (
+    "@project deploys on the branch user.<who deploys> unless told otherwise, and who deploys is not known "
+    "here (FLOWC_USER, METAFLOW_USER, SUDO_USER, USERNAME and USER are unset or root): set FLOWC_USER=<name>, "
+    "or deploy a named branch with --branch NAME or --production"
+)
+
+
 def branch_name(branch: str | None = None, production: bool = False, user: str | None = None) -> str:
     """The branch a deployment runs on (`user.<user>`, `test.<b>`, `prod`, `prod.<b>`); the user is
-    `flowc.identity.username()` unless given. ProjectError for a branch the rule refuses."""
-    return names("Flow", "project", branch, production, user or identity.username()).branch_name
+    `flowc.identity.username()` unless given. ProjectError for a branch the rule refuses, and for the
+    default user branch when no user is known (UNKNOWN_DEPLOYER)."""
+    user = user or identity.username()
+    if not branch and not production and not user:
+        raise ProjectError(UNKNOWN_DEPLOYER)
+    return names("Flow", "project", branch, production, user).branch_name
 
 
 def deployed_name(flow_name: str, project: str | None, branch: str | None = None) -> str:
     """`project.branch.Flow` for a flow with @project (`branch` from `branch_name`; None: the default
-    user branch), else the flow's own name."""
+    user branch), else the flow's own name. ProjectError as `branch_name`."""
     if not project:
         return flow_name
     return f"{project}.{branch if branch is not None else branch_name()}.{flow_name}"

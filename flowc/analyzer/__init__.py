@@ -141,6 +141,13 @@ def _analyze(
         c = Cls(ctx, cls)
         for where, base, why in resolver.unreadable_bases(c):
             _report_unreadable(where.ctx, where.node, base, why)
+        for where, base, why, hint in resolver.unimportable_bases(c):
+            where.ctx.report(
+                "FC117",
+                base,
+                f"base class `{where.ctx.code(base)}` of '{where.node.name}' could not be imported by a task: {why}",
+                hint=hint,
+            )
         draft = analyze_class(ctx, cls, resolver.lineage(c))
         if draft is not None:
             out.drafts.append(draft)
@@ -153,8 +160,8 @@ def _report_unreadable(ctx: Context, cls: ast.ClassDef, base: ast.expr, why: str
         "FC114",
         base,
         f"base class `{ctx.code(base)}` of '{cls.name}' cannot be read: {why}",
-        hint="define the base in this file or in a module of the same package "
-        "(from .base import Base); flowc reads bases from source, never by importing them",
+        hint="define the base in this file or in a module of the flow's folder "
+        "(from base import Base); flowc reads bases from source, never by importing them",
     )
 
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
+from flowc.diagnostics import Diagnostic
 from flowc.ir import Flow, Span
 
 
@@ -16,3 +18,26 @@ class FlowDraft:
     # methods of the class that are not steps (a self.next naming one gets a precise hint)
     methods: dict[str, Span] = field(default_factory=dict)
     name_spans: dict[str, Span] = field(default_factory=dict)
+    # The file each step's spans are written in, where it is not the flow's (a step inherited from a
+    # base in another module): a check that reports at one of them names that file (`refile`). A span
+    # written in two files (same line and columns) is None: left to the flow's file.
+    span_files: dict[Span, str | None] = field(default_factory=dict)
+
+    def note_spans(self, step: str, file: str, span: Span) -> None:
+        """Record `file` as where the spans of `step` (its definition `span`, its name, its self.next and
+        targets) are."""
+        spans = [span, self.name_spans.get(step), self.next_spans.get(step)]
+        spans += [ref for (source, _), ref in self.refs.items() if source == step]
+        for one in spans:
+            if one is not None:
+                known = self.span_files.setdefault(one, file)
+                if known != file:
+                    self.span_files[one] = None
+
+    def refile(self, diagnostics: list[Diagnostic]) -> list[Diagnostic]:
+        """`diagnostics` with those at a span of a step from another file naming that file."""
+        out = []
+        for d in diagnostics:
+            other = self.span_files.get(d.span) if d.span is not None and d.file == self.flow.file else None
+            out.append(dataclasses.replace(d, file=other) if other else d)
+        return out

@@ -112,10 +112,12 @@ def analyze_class(ctx: Context, cls: ast.ClassDef, lineage: list[Cls] | None = N
     params: list[Parameter] = []
     ctx_of: dict[str, Context] = {}  # the file each parameter is declared in
     seen_steps: dict[str, Span] = {}
+    ctx_of_step: dict[str, Context] = {}  # the file each step is written in
     for _, sctx, fn in step_fns:
         s = _step(sctx, fn, draft, ends)
         if s is None:
             continue
+        draft.note_spans(s.name, sctx.file, s.span)
         if s.name in seen_steps:
             first = seen_steps[s.name]
             sctx.report(
@@ -126,6 +128,7 @@ def analyze_class(ctx: Context, cls: ast.ClassDef, lineage: list[Cls] | None = N
             )
             continue
         seen_steps[s.name] = s.span
+        ctx_of_step[s.name] = sctx
         steps.append(s)
     for _, pctx, stmt in param_stmts:
         p = _maybe_parameter(pctx, stmt)
@@ -172,8 +175,9 @@ def analyze_class(ctx: Context, cls: ast.ClassDef, lineage: list[Cls] | None = N
             )
             params.remove(p)
     for s in steps:
+        sctx = ctx_of_step[s.name]
         if s.name in RESERVED:
-            ctx.report(
+            sctx.report(
                 "FC402",
                 draft.name_spans[s.name],
                 f"'{s.name}' cannot be a step name: flowc uses it",
@@ -182,7 +186,7 @@ def analyze_class(ctx: Context, cls: ast.ClassDef, lineage: list[Cls] | None = N
         if s.decorators.catch and s.decorators.catch.var:
             var = s.decorators.catch.var
             if var in RESERVED or var in step_names or var in {p.attr for p in params}:
-                ctx.report(
+                sctx.report(
                     "FC402",
                     draft.name_spans[s.name],
                     f"@catch(var='{var}') on step '{s.name}' would overwrite a name already in use",

@@ -6,6 +6,11 @@ the same file, or one imported from a module of the same package (`from .base im
 `from pkg.base import Base`), whose file is found by path and read like the flow's own. The order
 Python would look attributes up in (the C3 linearisation) decides which definition wins. A base that
 cannot be read is reported by name (FC114): flowc never guesses what it would have contributed.
+
+A base read from another file must also be one a task can import (FC117): a task runs the flow's file
+as a script with the flow's folder as its import root (as `python flow.py` does, and only that
+folder goes into the code package), so a base module imported relatively (`from .base import B`),
+from above the folder, or under a name not rooted at the folder would fail in every task.
 """
 
 from __future__ import annotations
@@ -75,6 +80,59 @@ class Resolver:
                 elif found is not None:
                     out.append((c, base, found))
         return out
+
+    def unimportable_bases(self, cls: Cls) -> list[tuple[Cls, ast.expr, str, str]]:
+        """The bases of `cls`'s lineage that are read from another file but that a task could not
+        import: the class that names each, the base expression, why, and what to do instead."""
+        out = []
+        for c in self.lineage(cls):
+            for base, found in self._resolved_bases(c):
+                if isinstance(found, Cls) and found.ctx.file != c.ctx.file:
+                    problem = self._import_problem(c.ctx, base, found)
+                    if problem is not None:
+                        out.append((c, base, *problem))
+        return out
+
+    def _import_problem(self, ctx: Context, base: ast.expr, found: Cls) -> tuple[str, str] | None:
+        name = dotted_name(base.value if isinstance(base, (ast.Starred, ast.Subscript)) else base) or ""
+        module_name = self._module_name(ctx, name)
+        root = os.path.dirname(os.path.abspath(self.ctx.file))
+        path = os.path.abspath(found.ctx.file)
+        importable = f"from {_importable_name(root, path)} import {found.node.name}"
+        if module_name is None or module_name.startswith("."):
+            return (
+                f"module '{module_name}' is imported relatively, and a task runs the flow's file as a script "
+                "(as `python flow.py` does), where a relative import fails",
+                f"import it by its name from the flow's folder: {importable}"
+                if _inside(root, path)
+                else f"move {os.path.basename(path)} into the flow's folder {root} and import it by name",
+            )
+        if not _inside(root, path):
+            return (
+                f"{path} is outside the flow's folder {root}: the code package holds only that folder, so no "
+                "task could import it",
+                f"move {os.path.basename(path)} into the flow's folder, or move the flow's file up beside it",
+            )
+        if _importable_name(root, path) != module_name:
+            return (
+                f"module '{module_name}' is not importable in a task, whose import root is the flow's folder {root}",
+                f"import it as {importable}",
+            )
+        return None
+
+    def _module_name(self, ctx: Context, name: str) -> str | None:
+        """The module a dotted base name comes from, by the file's imports (None: not imported)."""
+        head, _, rest = name.partition(".")
+        origin = _imported(ctx.module, head)
+        if origin is None:
+            return None
+        module_name, attr = origin
+        if rest:
+            if attr is not None:
+                module_name = _join(module_name, attr)
+            for part in rest.split(".")[:-1]:
+                module_name = _join(module_name, part)
+        return module_name
 
     def lineage(self, cls: Cls) -> list[Cls]:
         """`cls` and the readable classes it inherits from, in Python's lookup order (FlowSpec left out)."""
@@ -180,6 +238,19 @@ def _imported(module: ast.Module, local: str) -> tuple[str, str | None] | None:
                 if alias.asname is None and alias.name.split(".")[0] == local:
                     return (local, None)
     return None
+
+
+def _inside(root: str, path: str) -> bool:
+    return os.path.commonpath([root, path]) == root
+
+
+def _importable_name(root: str, path: str) -> str:
+    """The module name of `path` with `root` on sys.path (a package's `__init__.py` is the package)."""
+    rel = os.path.relpath(path, root)
+    parts = rel[: -len(".py")].split(os.sep) if rel.endswith(".py") else rel.split(os.sep)
+    if parts and parts[-1] == "__init__":
+        parts = parts[:-1]
+    return ".".join(parts)
 
 
 def _join(module: str, part: str) -> str:

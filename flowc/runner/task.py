@@ -239,6 +239,31 @@ def time_limit(seconds: int | None, task: str) -> Iterator[None]:
         watchdog.cancel()
 
 
+# The class Metaflow's @timeout raises, as its @catch wrapper names it.
+METAFLOW_TIMEOUT = "metaflow.plugins.timeout_decorator.TimeoutException"
+
+
+def _metaflow_timeout(exc: api.StepTimeout, step: Step, method: Any, code_dir: Path) -> api.MetaflowExceptionWrapper:
+    """@catch of a @timeout in a flow written `from metaflow import ...`: Metaflow's wrapper of its
+    TimeoutException, whose message is "Step <name> timed out after <h> hours, <m> minutes, <s>
+    seconds" (the decorator's arguments as written) and the stack the timeout interrupted, each line
+    after ">  "; the stack trace ends with that class and message."""
+    given = getattr(method, api.DECOS_ATTR, {}).get("timeout", {})
+    parts = [given.get(k, 0) for k in ("hours", "minutes", "seconds")]
+    if not all(type(p) is int for p in parts):  # e.g. from a config_expr: the total, split
+        minutes, seconds = divmod(step.decorators.timeout_seconds or 0, 60)
+        parts = [*divmod(minutes, 60), seconds]
+    headline = f"Step {step.name} timed out after {parts[0]} hours, {parts[1]} minutes, {parts[2]} seconds"
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if not f.filename.startswith(_FLOWC_DIR)]
+    listing = "".join(traceback.format_list(frames))
+    source = os.environ.get("FLOWC_SOURCE_DIR")
+    listing = listing.replace(f'File "{code_dir}{os.sep}', f'File "{source}{os.sep}' if source else 'File "')
+    stack = "\n".join(f">  {line}" for line in listing.splitlines())
+    message = f"{headline}\nStack when the timeout was raised:\n{stack}"
+    trace = f"Traceback (most recent call last):\n{listing}{METAFLOW_TIMEOUT}: {message}\n"
+    return api.MetaflowExceptionWrapper(METAFLOW_TIMEOUT, message, trace)
+
+
 def _caught_value(exc: BaseException, caught: api.StepException, flow: Flow, module: str) -> Any:
     """What @catch stores. For a flow written `from metaflow import ...`, Metaflow's wrapper
     (`.type`, `.exception`, `.stacktrace`). Else the exception itself when it can be stored (so
@@ -330,7 +355,9 @@ def _run_step(
                 raise StepFailed(task, exc, code.code_dir, reason) from None
             message = reason or str(exc)
             caught = api.StepException(type(exc).__name__, message, user_traceback(exc, code.code_dir))
-            if decos.catch.var:
+            if decos.catch.var and flow.dialect == "metaflow" and isinstance(exc, api.StepTimeout):
+                obj.__dict__[decos.catch.var] = _metaflow_timeout(exc, step, method, code.code_dir)
+            elif decos.catch.var:
                 obj.__dict__[decos.catch.var] = _caught_value(exc, caught, flow, code.flow_file.stem)
         else:
             if decos.catch is not None and decos.catch.var:

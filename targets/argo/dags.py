@@ -22,6 +22,14 @@ frame, for a whole inner frame (`<split>-each`, `<header>-loop`), for the next i
 - a static join needs one taken edge per branch (`&&` across branches, `||` within one); a foreach
   join needs its split and its body group (Skipped when the foreach is empty).
 
+**@catch's stand-in.** A step with `@catch` whose last attempt's pod fails (killed, out of memory,
+crashed: the runner handles everything the step raises itself, so the pod fails only when its process
+ends unseen) gets a second task, `<step>-fallback`, that depends on `<step>.Failed || <step>.Errored`
+and runs `flowc step --fallback` (docs/runner.md, "@catch"); the steps after it take either task's
+success (`(<step>.Succeeded || <step>-fallback.Succeeded)`). Argo judges a DAG by its leaf tasks'
+branches (a failed task followed by a succeeded one fails nothing), so the run goes on. A foreach or
+switch step cannot fall back (the runner refuses: where would the flow go?) and gets no such task.
+
 A task never reads the outputs of a task that may have been skipped: since Argo 3.7.11/4.0.2 such a
 task is requeued forever (3.7.11-3.7.12, 4.0.2-4.0.3) or fails (3.7.16+, 4.0.7+ without a default).
 Every `{{tasks.X.outputs...}}` is read by a task that depends on `X.Succeeded`.
@@ -52,10 +60,16 @@ FOREACH_COUNT = "foreach_count"
 Frame = tuple[str, ...]
 
 
+def falls_back(step: Step) -> bool:
+    """Whether `step`'s task gets @catch's stand-in task when its pod fails (see the module's text)."""
+    return step.decorators.catch is not None and step.transition not in (Transition.FOREACH, Transition.SWITCH)
+
+
 @dataclass(frozen=True)
 class Unit:
-    """A task of one frame. `kind`: step, each (a foreach body), loop (a loop body), next (this loop's
-    next iteration) or gate; `step` is the step, split, header or deciding switch it stands for."""
+    """A task of one frame. `kind`: step, fallback (@catch's stand-in for the step), each (a foreach
+    body), loop (a loop body), next (this loop's next iteration) or gate; `step` is the step, split,
+    header or deciding switch it stands for."""
 
     kind: str
     step: str
@@ -184,6 +198,9 @@ class Dags:
                 if u.kind == "step" and s.transition is Transition.FOREACH:
                     each = Unit("each", s.name)
                     units.setdefault(each.key, each)
+                if u.kind == "step" and falls_back(s):
+                    stand_in = Unit("fallback", s.name)
+                    units.setdefault(stand_in.key, stand_in)
         header = frame[-1] if kind == "loop" else None
         nxt = Unit("next", header) if header is not None else None
         if nxt is not None:
@@ -248,11 +265,17 @@ class Dags:
 
         gates: list[Unit] = []
 
+        def succeeded(u: Unit) -> str:
+            """A `depends` term for "u's task is done": its own success, or its @catch stand-in's."""
+            if u.kind == "step" and falls_back(self.steps[u.step]):
+                return f"{{{u.key}}}.Succeeded || {{fallback:{u.step}}}.Succeeded"
+            return f"{{{u.key}}}.Succeeded"
+
         def taken(g: Group) -> str:
             """A `depends` term (unit keys in braces) that holds exactly when group g's edges were taken."""
             if g.param is None or all(o.target == g.target for o in outgoing[g.source.key]):
                 # Always taken once the source succeeded (every choice it has leads here).
-                return f"{{{g.source.key}}}.Succeeded"
+                return succeeded(g.source)
             others = [o for o in outgoing[g.source.key] if o is not g]
             if all(pure(o) for o in others):
                 assert all(o.target is not None for o in others)
@@ -276,6 +299,10 @@ class Dags:
             step = self.steps[u.step] if u.kind == "step" else None
             if u.kind == "each":
                 task.depends = f"{{step:{u.step}}}.Succeeded"
+                continue
+            if u.kind == "fallback":
+                # The pod failed (killed, out of memory, crashed) or errored (lost with its node).
+                task.depends = f"{{step:{u.step}}}.Failed || {{step:{u.step}}}.Errored"
                 continue
             if step is not None and step.join is JoinKind.FOREACH:
                 assert step.closes is not None

@@ -11,11 +11,14 @@ The shape of what is emitted:
   skipped, which would run the steps after a switch case that was not taken;
 - a switch as `when` on each case's task; the step after the cases depends on any of them succeeding;
 - a foreach join depends on its split having succeeded and on the body group (which Argo marks
-  Skipped when the count was 0); joins read their inputs from the datastore, never from Argo.
+  Skipped when the count was 0); joins read their inputs from the datastore, never from Argo;
+- a step with `@catch` has a stand-in task (`<step>-fallback`, its own container template running
+  `flowc step --fallback`) for when its last attempt's pod fails (dags.py says when it runs).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from dataclasses import dataclass, field
@@ -25,7 +28,7 @@ from flowc.diagnostics import Diagnostic, Severity
 from flowc.ir import Flow, Parameter, ParamType, Resources, RetryPolicy, Step, Transition
 
 from . import inert, names
-from .dags import FOREACH_COUNT, SWITCH_CASE, SWITCH_INDEX, Dags, Frame, Unit, frame_of
+from .dags import FOREACH_COUNT, SWITCH_CASE, SWITCH_INDEX, Dags, Frame, Unit, falls_back, frame_of
 from .settings import DATASTORE_PARAMETER, Settings
 
 API_VERSION = "argoproj.io/v1alpha1"
@@ -42,6 +45,12 @@ RUN_ID = "{{workflow.name}}"
 # backstop for a runner that cannot (a hung download), so it must fire later than the runner's.
 DEADLINE_GRACE_SECONDS = 60
 ANNOTATION = "flowc.dev"
+# What @catch's stand-in task records as the reason (`--fallback`): the step's pod phase, from Argo.
+FALLBACK_STATUS = "status"
+FALLBACK_REASON = (
+    "Argo: its pod ended {{inputs.parameters." + FALLBACK_STATUS + "}}, killed (out of memory, a signal), "
+    "crashed or lost with its node"
+)
 SAFE_PARAM_NAME = re.compile(r"^[A-Za-z0-9_-]+$")
 
 
@@ -62,9 +71,14 @@ class Shape:
     env: tuple[tuple[str, str], ...]
     retry: RetryPolicy | None
     timeout: int | None
+    # @catch's stand-in task for the step (`flowc step --fallback`): the attempt number it runs as,
+    # one past the step's last retry. None for the step's own task.
+    fallback: int | None = None
 
     def role(self, default_image: str) -> str:
         parts = ["start" if self.start else "step"]
+        if self.fallback is not None:
+            parts.append(f"fallback{self.fallback}")
         if self.output == FOREACH_COUNT:
             parts.append("split")
         elif self.output == SWITCH_CASE:
@@ -132,7 +146,9 @@ class Lowering:
             for f, dag in self.dags.dags.items()
         }
         self.shapes = {s.name: self._shape(s) for s in flow.steps}
-        roles = sorted({shape.role(settings.image) for shape in self.shapes.values()})
+        self.fallback_shapes = {s.name: self._fallback_shape(s) for s in flow.steps if falls_back(s)}
+        all_shapes = [*self.shapes.values(), *self.fallback_shapes.values()]
+        roles = sorted({shape.role(settings.image) for shape in all_shapes})
         self.templates = names.Namer(
             [ENTRYPOINT, *roles, *(self._frame_template(f) for f in self.dags.frames if f), GATE]
         )
@@ -162,6 +178,13 @@ class Lowering:
             timeout=d.timeout_seconds,
         )
 
+    def _fallback_shape(self, step: Step) -> Shape:
+        """The stand-in's template: the step's image, resources and environment (it loads the code
+        package and the parents' artifacts), one attempt, no deadline of its own."""
+        retry = step.decorators.retry
+        own = self.shapes[step.name]
+        return dataclasses.replace(own, retry=None, timeout=None, fallback=(retry.times if retry else 0) + 1)
+
     def _container_template(self, shape: Shape) -> dict[str, Any]:
         from flowc.runner.command import Expr, step_command
 
@@ -179,11 +202,12 @@ class Lowering:
             datastore=Expr(f"{{{{workflow.parameters.{DATASTORE_PARAMETER}}}}}"),
             index="{{inputs.parameters.index}}" if shape.in_foreach else "",
             # `{{retries}}` exists only in a template with a retryStrategy.
-            attempt="{{retries}}" if shape.retry else "0",
+            attempt=str(shape.fallback) if shape.fallback is not None else "{{retries}}" if shape.retry else "0",
             encoded_params=params,
             output_values=OUTPUT_DIR if shape.output else None,
             branch=self.branch,
             executable=self.settings.executable,
+            fallback=FALLBACK_REASON if shape.fallback is not None else None,
         )
         self.commands[name] = command
         container: dict[str, Any] = {"image": shape.image, "command": command}
@@ -195,6 +219,8 @@ class Lowering:
                 k: dict(v) for k, v in (("requests", shape.requests), ("limits", shape.limits)) if v
             }
         inputs = [{"name": "step"}] + ([{"name": "index"}] if shape.in_foreach else [])
+        if shape.fallback is not None:
+            inputs.append({"name": FALLBACK_STATUS})
         template: dict[str, Any] = {"name": name, "inputs": {"parameters": inputs}, "container": container}
         if shape.output:
             # The runner writes the file whenever the step succeeds; the default keeps Argo from
@@ -237,8 +263,13 @@ class Lowering:
 
     def _arguments(self, frame: Frame, unit: Unit) -> list[dict[str, str]]:
         own = self._own_index(frame)
-        if unit.kind == "step":
-            return [{"name": "step", "value": unit.step}] + ([{"name": "index", "value": own}] if own else [])
+        if unit.kind in ("step", "fallback"):
+            args = [{"name": "step", "value": unit.step}] + ([{"name": "index", "value": own}] if own else [])
+            if unit.kind == "fallback":
+                # The step's own task, which it depends on: Argo gives its phase (Failed or Error).
+                task = self.tasks[frame][Unit("step", unit.step).original]
+                args.append({"name": FALLBACK_STATUS, "value": f"{{{{tasks.{task}.status}}}}"})
+            return args
         if unit.kind == "each":
             return [{"name": "index", "value": f"{own}.{{{{item}}}}" if own else "{{item}}"}]
         if unit.kind == "loop":
@@ -251,6 +282,8 @@ class Lowering:
     def _template_of(self, frame: Frame, unit: Unit) -> str:
         if unit.kind == "step":
             return self.templates[self.shapes[unit.step].role(self.settings.image)]
+        if unit.kind == "fallback":
+            return self.templates[self.fallback_shapes[unit.step].role(self.settings.image)]
         if unit.kind == "gate":
             return self.templates[GATE]
         if unit.kind == "next":
@@ -365,7 +398,8 @@ class Lowering:
     def workflow_template(self) -> dict[str, Any]:
         templates: list[dict[str, Any]] = [{"name": self.templates[ENTRYPOINT], "dag": self._dag(())}]
         templates.extend(self._frame_templates())
-        for shape in sorted(set(self.shapes.values()), key=lambda s: s.role(self.settings.image)):
+        shapes = {*self.shapes.values(), *self.fallback_shapes.values()}
+        for shape in sorted(shapes, key=lambda s: s.role(self.settings.image)):
             templates.append(self._container_template(shape))
         spec: dict[str, Any] = {"entrypoint": self.templates[ENTRYPOINT], "templates": templates}
         arguments = self._workflow_arguments()

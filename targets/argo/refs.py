@@ -2,7 +2,8 @@
 
 A schema says a task has a `template` string; only reading the whole document says whether that
 template exists, whether `depends` names real tasks, whether `{{tasks.x.outputs.parameters.y}}`
-names a task that ran before and an output its template declares, and whether every `{{...}}` names
+names a task that ran before and an output its template declares (`{{tasks.x.status}}`: a task that
+ended before), and whether every `{{...}}` names
 something in scope. `check` returns one readable message per problem.
 """
 
@@ -186,6 +187,14 @@ def _scope_problem(
         template = tasks["templates"].get(task.get("template", ""), {})
         if output not in _outputs(template):
             return [f"{at}: uses {expr!r}, but template {template.get('name')!r} has no output {output!r}"]
+        return []
+    if parts[0] == "tasks" and len(parts) == 3 and parts[2] == "status" and tasks is not None:
+        # A task's phase (Succeeded, Failed, Error, ...): known once it ended, so only after it.
+        name = parts[1]
+        if name not in tasks["tasks"]:
+            return [f"{at}: uses {expr!r}, but there is no task {name!r}"]
+        if name not in tasks["ancestors"]:
+            return [f"{at}: uses {expr!r}, but does not depend on {name!r}, so it may not have ended"]
         return []
     return [f"{at}: uses {{{{{expr}}}}}, which flowc does not know to be in scope"]
 

@@ -498,7 +498,7 @@ def test_trigger_reads_the_flow_with_the_values_it_was_deployed_with(tmp_path: P
                 pass
         """,
     )
-    env = {**os.environ, "KUBECONFIG": str(tmp_path / "no-kubeconfig")}
+    env = {**os.environ, "KUBECONFIG": str(tmp_path / "no-kubeconfig"), "FLOWC_USER": "alice"}
     argv = [sys.executable, "-m", "flowc", "trigger", "flow.py", "-t", "argo"]
     without = subprocess.run(argv, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
     assert without.returncode != 0 and "FC420" in without.stderr
@@ -514,9 +514,12 @@ def test_trigger_reads_the_flow_with_the_values_it_was_deployed_with(tmp_path: P
     assert given.returncode != 0 and "FC420" not in given.stderr and "Kubernetes" in given.stderr
 
 
-def test_a_deployed_argo_workflow_runs_with_the_compiled_values(flow_file: Path, tmp_path: Path) -> None:
+def test_a_deployed_argo_workflow_runs_with_the_compiled_values(
+    flow_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The Argo manifest, run pod by pod by the tests' Argo interpreter (tests/targets/argo): each
     pod's task reads the config values from the code package, template syntax and all, unchanged."""
+    monkeypatch.setenv("FLOWC_USER", "alice")  # who deploys: @project's default branch names them
     from flowc.targets.argo import deploy, load_manifests
 
     from tests.targets.argo.conftest import EXECUTABLE, compile_argo

@@ -27,9 +27,14 @@ Dump = dict[str, Any]
 _MAX_DEPTH = 40
 
 
+# Metaflow's @timeout message ends with the stack the timeout interrupted: file paths and frames of
+# whichever runner ran the step (as a wrapper's stacktrace, which is not compared either).
+_TIMEOUT_STACK = "\nStack when the timeout was raised:\n"
+
+
 def _exception(type_name: str, message: str) -> dict[str, Any]:
     # "builtins.ValueError" (Metaflow's @catch wrapper) and "ValueError" are the same exception.
-    return {"exception": type_name.rpartition(".")[2], "message": message}
+    return {"exception": type_name.rpartition(".")[2], "message": message.partition(_TIMEOUT_STACK)[0]}
 
 
 def canonical(value: Any, depth: int = 0) -> Any:

@@ -85,8 +85,12 @@ def suite(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Suite]:
     # FLOWC_CONFORMANCE_WORK keeps every run's folder (datastores, logs) where you can read them.
     keep = os.environ.get("FLOWC_CONFORMANCE_WORK")
     _SUITE.work = Path(keep) if keep else tmp_path_factory.mktemp("conformance")
-    yield _SUITE
-    _SUITE.close()
+    # The executors that compile in this process (Argo, Step Functions, Airflow) deploy as the user
+    # every run of the suite has, Metaflow's included (executors.USER): @project's `user.<name>`.
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("FLOWC_USER", ex.USER)
+        yield _SUITE
+        _SUITE.close()
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:

@@ -26,22 +26,12 @@ LOCAL = ("flowc-run", "flowc-spawn", "step-driver")
 TARGETS = ("argo", "airflow3", "airflow2", "sfn-worker")
 AIRFLOW = ("airflow3", "airflow2")
 
-_I10_BRANCH = "issue 10 (@project): current.branch_name is 'user.unknown' in a deployed task (Metaflow: the deployer)"
-
-_I13_FALLBACK = (
-    "issue 13 (targets): a @catch step whose last attempt is killed fails the run: the target does not run "
-    "the stand-in task (flowc step --fallback) that flowc run and Metaflow run (docs/semantics.md)"
-)
-
 
 def _each(case: str, executors: tuple[str, ...], reason: str) -> dict[tuple[str, str], str]:
     return {(case, e): reason for e in executors}
 
 
-KNOWN: dict[tuple[str, str], str] = {
-    **_each("metaflow-compat/09_current_branch_name", ("argo",), _I10_BRANCH),
-    **_each("rows/catch_killed", ("argo",), _I13_FALLBACK),
-}
+KNOWN: dict[tuple[str, str], str] = {}
 
 # Where Metaflow is wrong for a whole flow: `flowc run` is the reference (docs/semantics.md says why).
 METAFLOW_WRONG: dict[str, str] = {
@@ -64,8 +54,6 @@ METAFLOW_WRONG: dict[str, str] = {
 METAFLOW_ARTIFACTS: dict[tuple[str, str, str], str] = {
     ("rows/foreach_iterables", "join_range/*", "after_inner"): "Metaflow wrong: foreach_stack() in a join "
     "inside an outer foreach gives None as the outer item; flowc keeps the outer item (docs/semantics.md)",
-    ("rows/catch_and_timeout", "*", "error"): "by design: @catch of a @timeout stores flowc's StepTimeout "
-    "('step slow exceeded its @timeout of 2 s'); Metaflow's TimeoutException carries a stack trace",
     ("rows/catch_killed", "*", "err"): "by design: @catch of a killed process stores flowc's TaskProcessEnded "
     "saying how it ended (killed by SIGKILL); Metaflow's FailureHandledByCatch says nothing of why",
 }

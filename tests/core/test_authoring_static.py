@@ -232,26 +232,71 @@ class Child(Middle):
     assert {"FC107", "FC113"} <= set(codes(path, "Child"))
 
 
-def test_a_base_in_a_module_beside_the_flow(tmp_path: Path) -> None:
-    write(tmp_path, "pkg/__init__.py", "")
-    write(tmp_path, "pkg/common.py", BASES)
-    for name, imp in (("a.py", "from common import Base, Mixin"), ("b.py", "from .common import Base, Mixin")):
-        path = write(
-            tmp_path,
-            f"pkg/{name}",
-            imp
-            + """
+CHILD = """
 from metaflow import step
 
 class Child(Mixin, Base):
     @step
     def end(self):
         self.x = self.LIMIT
-""",
-        )
+"""
+
+
+def test_a_base_in_a_module_beside_the_flow(tmp_path: Path) -> None:
+    write(tmp_path, "pkg/__init__.py", "")
+    write(tmp_path, "pkg/common.py", BASES)
+    write(tmp_path, "pkg/sub/shared.py", BASES)
+    for name, imp in (("a.py", "from common import Base, Mixin"), ("c.py", "from sub.shared import Base, Mixin")):
+        path = write(tmp_path, f"pkg/{name}", imp + CHILD)
         a = analyze(path)
         assert a.flow is not None, a.diagnostics
         assert a.flow.name == "Child" and [p.name for p in a.flow.parameters] == ["size"]
+
+
+def test_a_base_no_task_could_import_is_refused_with_the_import_that_works(tmp_path: Path) -> None:
+    # A task runs the flow's file as a script with the flow's folder as its import root, and the code
+    # package holds that folder only: these bases are read, but every task would fail to import them.
+    write(tmp_path, "pkg/__init__.py", "")
+    write(tmp_path, "pkg/common.py", BASES)
+    write(tmp_path, "pkg/flows/__init__.py", "")
+    write(tmp_path, "pkg/flows/near.py", BASES)
+    cases = {
+        "pkg/b.py": ("from .common import Base, Mixin", "imported relatively", "from common import "),
+        "pkg/flows/up.py": ("from ..common import Base, Mixin", "imported relatively", "move common.py into"),
+        "pkg/flows/pkg_abs.py": ("from pkg.common import Base, Mixin", "outside the flow's folder", "move common.py"),
+        "pkg/flows/long.py": ("from pkg.flows.near import Base, Mixin", "not importable", "from near import "),
+    }
+    for name, (imp, why, hint) in cases.items():
+        path = write(tmp_path, name, imp + CHILD)
+        found = [d for d in analyze(path).diagnostics if d.code == "FC117"]
+        assert len(found) == 2, (name, analyze(path).diagnostics)  # Mixin and Base
+        d = found[0]
+        assert why in d.message and d.hint is not None and hint in d.hint, (name, d)
+        assert d.file == str(path) and d.span is not None and d.span.line == 4, d
+
+
+def test_a_problem_in_a_base_from_another_file_names_that_file(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        "common.py",
+        """
+        from metaflow import FlowSpec, step
+
+        class Base(FlowSpec):
+            @step
+            def start(self):
+                self.next(self.nowhere)
+        """,
+    )
+    path = write(
+        tmp_path,
+        "flow.py",
+        "from common import Base\nfrom metaflow import step\n\n"
+        + "class Child(Base):\n    @step\n    def end(self):\n        pass\n",
+    )
+    (d,) = analyze(path).diagnostics
+    assert d.code == "FC101" and d.file == str(tmp_path / "common.py"), d
+    assert d.span is not None and (d.span.line, d.span.col) == (6, 24)
 
 
 def test_an_unreadable_base_is_named(tmp_path: Path) -> None:

@@ -99,3 +99,26 @@ def test_semantics_case_09b_deploys_under_the_project_prefix_on_every_target(
         import json
 
         assert json.loads((out / f"{name}.deploy.json").read_text())["state_machine"] == name
+
+
+@pytest.mark.parametrize("target", ["step-functions", "argo", "airflow"])
+def test_deploying_the_user_branch_as_nobody_in_particular_is_refused_on_every_target(
+    tmp_path: Path, capsys, monkeypatch: pytest.MonkeyPatch, target: str
+) -> None:
+    # Metaflow says "Unknown user" where it cannot tell who deploys; `user.unknown` would let two such
+    # deployers replace each other's deployment.
+    for var in ("FLOWC_USER", "METAFLOW_USER", "SUDO_USER", "USERNAME"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("USER", "root")
+    out = tmp_path / "out"
+    assert main(["compile", str(CASE_09B), "-t", target, "-o", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert "FC501" in err and "FLOWC_USER" in err and "--branch" in err, err
+    assert "09b_project_prefix.py:" in err
+    # A named branch needs nobody's name.
+    assert main(["compile", str(CASE_09B), "-t", target, "-o", str(out), "--branch", "b2"]) == 0, capsys.readouterr()
+    with pytest.raises(project_names.ProjectError, match="FLOWC_USER"):
+        project_names.branch_name()
+    assert project_names.branch_name(production=True) == "prod"
+    # A local run there still has a branch (Metaflow would not run at all).
+    assert project_names.from_env("ScoreFlow", "fraud", {"USER": "root"}).branch_name == "user.unknown"

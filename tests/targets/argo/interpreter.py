@@ -15,7 +15,12 @@ its controller (workflow/controller/dag.go, scope.go, operator.go):
 - a task's `depends` is evaluated once every task it names has finished; when it is false the task
   is Omitted, and nothing of it is resolved; then its `{{...}}` are resolved, then its `when`: false
   makes it Skipped. A loop over zero items is Skipped. A bare `x` in `depends` means
-  `x.Succeeded || x.Skipped || x.Daemoned`. A DAG stops scheduling new tasks after a failure;
+  `x.Succeeded || x.Skipped || x.Daemoned`. `{{tasks.x.status}}` is x's phase once it ended;
+- a DAG's phase is its leaf tasks' (dag.go, assessDAGPhase): each leaf's *branch phase* is the phase
+  of the last task that ran (Succeeded, Failed or Error) on each path to it from the DAG's start, a
+  Failed one winning; a Skipped or Omitted task takes its parents'. So a failed task followed by one
+  that depends on its failure and succeeds fails nothing. A task failing does not stop the scheduling
+  of others; once a leaf's branch phase is Failed the DAG is Failed (failFast) and starts nothing more;
 - **a task whose `depends` holds but that reads an output of a task that was Skipped or Omitted
   never runs**: Argo 3.7.11-3.7.12 and 4.0.2-4.0.3 requeue it forever (the run hangs), 3.7.16+ and
   4.0.7+ fail it unless the output has a default. The interpreter raises `WaitsForever` for it, so a
@@ -42,6 +47,7 @@ from pathlib import Path
 from typing import Any
 
 SUCCEEDED, FAILED, SKIPPED, OMITTED = "Succeeded", "Failed", "Skipped", "Omitted"
+ERROR, RUNNING = "Error", "Running"
 _EXPR = re.compile(r"\{\{\s*([^{}]+?)\s*\}\}")
 _TASK_KEYS = {"name", "template", "arguments", "depends", "when", "withSequence"}
 _TEMPLATE_KEYS = {"name", "inputs", "outputs", "dag", "container", "retryStrategy", "activeDeadlineSeconds", "suspend"}
@@ -348,7 +354,7 @@ def depends_satisfied(expression: str, phases: dict[str, str]) -> bool:
             return phase in (SUCCEEDED, SKIPPED)
         if result not in (SUCCEEDED, FAILED, SKIPPED, OMITTED, "Errored", "Daemoned"):
             raise Unsupported(f"depends result {result!r}")
-        return phase == result
+        return phase == (ERROR if result == "Errored" else result)
 
     return _Parser(_tokens(expression), term).parse()
 
@@ -379,6 +385,40 @@ def when_true(expression: str) -> bool:
         raise Unsupported(f"when operator {op!r}")
 
     return _Parser(_tokens(expression), term).parse()
+
+
+def dag_phase(tasks: list[dict[str, Any]], phases: dict[str, str]) -> str:
+    """Argo's phase of a DAG whose tasks have ended with `phases` so far (dag.go, assessDAGPhase, with
+    failFast): Running until every leaf task has a branch phase, Failed as soon as one leaf's is."""
+    parents = {t["name"]: depends_names(t.get("depends", "") or "") for t in tasks}
+    children: dict[str, list[str]] = {n: [] for n in parents}
+    for name, deps in parents.items():
+        for d in sorted(deps):
+            children[d].append(name)
+    leaves = [n for n in parents if not children[n]]
+    branch: dict[str, str] = {}
+    queue = [(n, SUCCEEDED) for n in parents if not parents[n]]
+    seen: set[tuple[str, str]] = set()
+    while queue:
+        name, inherited = queue.pop(0)
+        if (name, inherited) in seen:
+            continue
+        seen.add((name, inherited))
+        if name not in phases:
+            continue  # not started: its leaves have no phase yet
+        here = phases[name] if phases[name] in (SUCCEEDED, FAILED, ERROR) else inherited
+        if name in branch and branch[name] in (FAILED, ERROR):
+            pass  # a failed path wins over a succeeded one
+        elif not children[name]:
+            branch[name] = here
+        queue.extend((c, here) for c in children[name])
+    result = SUCCEEDED
+    for leaf in leaves:
+        if branch.get(leaf) in (FAILED, ERROR):
+            return FAILED
+        if leaf not in branch:
+            result = RUNNING
+    return result
 
 
 # -- the interpreter --------------------------------------------------------------------------------
@@ -464,19 +504,17 @@ class Interpreter:
                 raise Unsupported(f"task {t['name']!r} uses {sorted(unknown)}")
         phases: dict[str, str] = {}
         outputs: dict[str, dict[str, str]] = {}
-        failed = False
         pending = list(tasks)
-        while pending and not failed:
+        phase = RUNNING
+        while pending and phase == RUNNING:
             ready = [t for t in pending if depends_names(t.get("depends", "") or "") <= set(phases)]
             if not ready:
                 raise Unsupported(f"{path}: tasks {[t['name'] for t in pending]} wait on each other")
             task = ready[0]
             pending.remove(task)
-            phase, out = self._run_task(task, scope, phases, outputs, path, depth)
-            phases[task["name"]] = phase
-            outputs[task["name"]] = out
-            failed = phase == FAILED
-        if failed:
+            phases[task["name"]], outputs[task["name"]] = self._run_task(task, scope, phases, outputs, path, depth)
+            phase = dag_phase(tasks, phases)
+        if phase != SUCCEEDED:
             return FAILED, {}
         return SUCCEEDED, self._dag_outputs(template, tasks, phases, outputs)
 
@@ -534,6 +572,9 @@ class Interpreter:
             self.nodes.append(Node(here, task["template"], OMITTED))
             return OMITTED, {}
         task_scope = dict(scope)
+        for other, ended in phases.items():
+            if ended in (SUCCEEDED, FAILED, ERROR):
+                task_scope[f"tasks.{other}.status"] = ended
         for other, values in outputs.items():
             for k, v in values.items():
                 task_scope[f"tasks.{other}.outputs.parameters.{k}"] = v

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from tests.targets.argo.interpreter import (
+    FAILED,
     MAX_STACK_DEPTH,
     OMITTED,
     SKIPPED,
@@ -17,6 +18,7 @@ from tests.targets.argo.interpreter import (
     Unresolved,
     Unsupported,
     WaitsForever,
+    dag_phase,
     depends_satisfied,
     evaluate,
     when_true,
@@ -29,6 +31,53 @@ def test_bare_depends_is_satisfied_by_a_skipped_task_but_succeeded_is_not() -> N
     assert depends_satisfied("a.Succeeded || b.Succeeded", {"a": SKIPPED, "b": SUCCEEDED})
     assert not depends_satisfied("a.Succeeded && (b.Succeeded || b.Skipped)", {"a": OMITTED, "b": SKIPPED})
     assert depends_satisfied("!a.Failed", {"a": SUCCEEDED})
+
+
+def test_a_dag_is_judged_by_its_leaves_branches_as_argos_assess_dag_phase() -> None:
+    def tasks(*pairs: tuple[str, str]) -> list[dict[str, Any]]:
+        return [{"name": n, **({"depends": d} if d else {})} for n, d in pairs]
+
+    handled = tasks(("a", ""), ("b", "a.Failed"), ("c", "a.Succeeded || b.Succeeded"))
+    # A failed task whose failure another task takes over fails nothing: c's branch is c's own phase.
+    assert dag_phase(handled, {"a": FAILED, "b": SUCCEEDED, "c": SUCCEEDED}) == SUCCEEDED
+    assert dag_phase(handled, {"a": SUCCEEDED, "b": OMITTED, "c": SUCCEEDED}) == SUCCEEDED
+    # Not every leaf has run yet: still running, even after a failure.
+    assert dag_phase(handled, {"a": FAILED}) == "Running"
+    # An omitted leaf takes the phase of the last task that ran before it, a failed one winning.
+    plain = tasks(("a", ""), ("b", ""), ("c", "a.Succeeded && b.Succeeded"))
+    assert dag_phase(plain, {"a": FAILED, "b": SUCCEEDED, "c": OMITTED}) == FAILED
+    # A leaf that failed fails the DAG at once (failFast), whatever else still runs.
+    assert dag_phase(tasks(("a", ""), ("b", ""), ("c", "a")), {"b": FAILED}) == FAILED
+    # Skipped tasks inherit too: a skipped leaf after a success is a success.
+    assert dag_phase(tasks(("a", ""), ("b", "a")), {"a": SUCCEEDED, "b": SKIPPED}) == SUCCEEDED
+
+
+def test_a_task_reads_the_phase_of_a_task_it_depends_on(tmp_path: Path) -> None:
+    wf = _workflow(
+        [
+            {"name": "boom", "template": "fail"},
+            {
+                "name": "after",
+                "template": "show",
+                "depends": "boom.Failed",
+                "arguments": {"parameters": [{"name": "s", "value": "{{tasks.boom.status}}"}]},
+            },
+        ]
+    )
+    wf["spec"]["templates"] += [
+        {"name": "fail", "container": {"image": "x", "command": _echo("import os; os._exit(137)")}},
+        {
+            "name": "show",
+            "inputs": {"parameters": [{"name": "s"}]},
+            "container": {
+                "image": "x",
+                "command": [*_echo("import sys; assert sys.argv[1] == 'Failed'"), "{{inputs.parameters.s}}"],
+            },
+        },
+    ]
+    run = Interpreter(wf, tmp_path).submit("wf")
+    assert run.phase == SUCCEEDED, [(n.path, n.phase, n.stderr) for n in run.nodes]
+    assert [n.phase for n in run.nodes] == [FAILED, SUCCEEDED]
 
 
 def test_when_compares_quoted_strings() -> None:
