@@ -284,3 +284,54 @@ def test_manifests_are_the_same_bytes_whether_or_not_hera_was_imported() -> None
     assert plain == patched
     # YAML 1.1 readers (Kubernetes, Argo) take a plain y or N for a boolean: they stay quoted.
     assert "name: 'y'" in plain and "other: 'N'" in plain
+
+
+CATCH_IN_BRANCH = """
+from flowc import FlowSpec, catch, retry, step
+
+
+class CatchBranchFlow(FlowSpec):
+    @step
+    def start(self):
+        self.next(self.a, self.b)
+
+    @catch(var="err")
+    @retry(times=2)
+    @step
+    def a(self):
+        self.next(self.join)
+
+    @step
+    def b(self):
+        self.next(self.join)
+
+    @step
+    def join(self, inputs):
+        self.next(self.end)
+
+    @catch(var="err")
+    @step
+    def end(self):
+        pass
+"""
+
+
+def test_a_catch_step_has_a_stand_in_task_that_runs_when_its_pod_fails(tmp_path: Path) -> None:
+    path = tmp_path / "flow.py"
+    path.write_text(CATCH_IN_BRANCH)
+    wt = workflow_template(load_flow(path))
+    tasks = dag_tasks(wt)
+    assert tasks["a-fallback"]["depends"] == "a.Failed || a.Errored"
+    args = {p["name"]: p["value"] for p in tasks["a-fallback"]["arguments"]["parameters"]}
+    assert args == {"step": "a", "status": "{{tasks.a.status}}"}
+    # The join takes either the step's success or its stand-in's, on a's branch only.
+    assert tasks["join"]["depends"] == "(a.Succeeded || a-fallback.Succeeded) && b.Succeeded"
+    # The end step's stand-in is a leaf: Argo judges the DAG by it when end fails.
+    assert tasks["end-fallback"]["depends"] == "end.Failed || end.Errored"
+    assert "b-fallback" not in tasks  # no @catch, no stand-in
+    stand_in = template(wt, tasks["a-fallback"]["template"])
+    command = stand_in["container"]["command"]
+    # One attempt past @retry's last (attempts 0-2), no retryStrategy and no deadline of its own.
+    assert command[command.index("--attempt") + 1] == "3" and "--fallback" in command
+    assert "{{inputs.parameters.status}}" in command[command.index("--fallback") + 1]
+    assert "retryStrategy" not in stand_in and "activeDeadlineSeconds" not in stand_in
