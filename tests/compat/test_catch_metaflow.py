@@ -24,7 +24,7 @@ METAFLOW_PYTHON = ROOT / ".venv-metaflow" / "bin" / "python"
 FLOW = """\
 import json
 
-from metaflow import FlowSpec, catch, step
+from metaflow import FlowSpec, catch, step, timeout
 
 
 class OwnError(Exception):
@@ -47,6 +47,15 @@ class CatchMfFlow(FlowSpec):
     @catch(var="no_error")
     @step
     def fine(self):
+        self.next(self.slow)
+
+    @catch(var="timed_out", print_exception=False)
+    @timeout(seconds=1)
+    @step
+    def slow(self):
+        import time
+
+        time.sleep(30)
         self.next(self.end)
 
     @step
@@ -61,8 +70,16 @@ class CatchMfFlow(FlowSpec):
                 "str_is_stack": str(e) == e.stacktrace,
             }
 
+        e = self.timed_out
+        lines = e.exception.splitlines()
+        slow = {
+            "type": e.type,
+            "head": lines[:2],
+            "listed": all(line.startswith(">  ") for line in lines[2:]) and len(lines) > 2,
+            "stack_first": e.stacktrace.splitlines()[0],
+        }
         print("RESULT " + json.dumps(
-            {"own": seen(self.own), "builtin": seen(self.builtin_error), "no_error": self.no_error},
+            {"own": seen(self.own), "builtin": seen(self.builtin_error), "no_error": self.no_error, "slow": slow},
             sort_keys=True,
         ))
 
@@ -89,6 +106,14 @@ EXPECTED = {
         "str_is_stack": True,
     },
     "no_error": None,
+    # @timeout: Metaflow's TimeoutException, its message the decorator's time as written, then the
+    # stack the timeout interrupted, one line after another behind ">  ".
+    "slow": {
+        "type": "metaflow.plugins.timeout_decorator.TimeoutException",
+        "head": ["Step slow timed out after 0 hours, 0 minutes, 1 seconds", "Stack when the timeout was raised:"],
+        "listed": True,
+        "stack_first": "Traceback (most recent call last):",
+    },
 }
 
 
