@@ -25,6 +25,18 @@ def use_color(stream: IO[str], mode: str = "auto") -> bool:
     return stream.isatty()
 
 
+def _other_sources(diags: Sequence[Diagnostic], sources: dict[str, str]) -> dict[str, str]:
+    """The text of the other files diagnostics name (a base class's module), for their source lines."""
+    out = {}
+    for name in {d.file for d in diags if d.span is not None and d.file not in sources}:
+        try:
+            with open(name, encoding="utf-8") as f:
+                out[name] = f.read()
+        except (OSError, UnicodeDecodeError):
+            continue
+    return out
+
+
 def print_diagnostics(
     diags: Sequence[Diagnostic], sources: dict[str, str], stream: IO[str] | None = None, color: str = "auto"
 ) -> None:
@@ -32,6 +44,7 @@ def print_diagnostics(
 
     stream = stream or sys.stderr
     if diags:
+        sources = {**_other_sources(diags, sources), **sources}
         print(render.text(diags, sources, color=use_color(stream, color)), file=stream)
         errors = sum(d.severity is Severity.ERROR for d in diags)
         warnings = len(diags) - errors

@@ -7,6 +7,8 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
+import pytest
+
 from flowc.compiler import analyze
 from flowc.ir import Flow, StepKind
 
@@ -275,7 +277,9 @@ def test_a_base_no_task_could_import_is_refused_with_the_import_that_works(tmp_p
         assert d.file == str(path) and d.span is not None and d.span.line == 4, d
 
 
-def test_a_problem_in_a_base_from_another_file_names_that_file(tmp_path: Path) -> None:
+def test_a_problem_in_a_base_from_another_file_names_that_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     write(
         tmp_path,
         "common.py",
@@ -297,6 +301,13 @@ def test_a_problem_in_a_base_from_another_file_names_that_file(tmp_path: Path) -
     (d,) = analyze(path).diagnostics
     assert d.code == "FC101" and d.file == str(tmp_path / "common.py"), d
     assert d.span is not None and (d.span.line, d.span.col) == (6, 24)
+    # `flowc check` shows that file's line under the location.
+    from flowc.cli import main
+
+    assert main(["check", str(path), "--color", "never"]) == 1
+    captured = capsys.readouterr()
+    err = captured.out + captured.err
+    assert f"{tmp_path / 'common.py'}:6:24: FC101" in err and "self.next(self.nowhere)" in err, err
 
 
 def test_an_unreadable_base_is_named(tmp_path: Path) -> None:
