@@ -30,6 +30,8 @@ class Analysis:
     flows: list[Flow] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     flow_names: list[str] = field(default_factory=list)
+    # (file, class) of every class the analysed flows derive from, in this file or another
+    bases: set[tuple[str, str]] = field(default_factory=set)
 
     @property
     def ok(self) -> bool:
@@ -71,10 +73,12 @@ def analyze(
     all_flows: bool = False,
     require_flow: bool = True,
     configs: ConfigInputs | None = None,
+    not_flows: frozenset[str] = frozenset(),
 ) -> Analysis:
     """Read, analyse and check one file. `flow` is set only when there is no error. `configs`: config
     values from the command line (`--config` / `--config-value`); the flow's `Flow.configs` holds
-    the values chosen."""
+    the values chosen. `not_flows`: classes of the file that flows of other files derive from, which
+    `all_flows` leaves out (an incomplete base is not a broken flow)."""
     from flowc.analyzer import analyze_source
     from flowc.checks import run_checks
 
@@ -86,11 +90,20 @@ def analyze(
             return Analysis(file, "", diagnostics=[err])
     result = Analysis(file, source)
     try:
-        sa = analyze_source(file, source, flow_name, all_flows=all_flows, require_flow=require_flow, configs=configs)
+        sa = analyze_source(
+            file,
+            source,
+            flow_name,
+            all_flows=all_flows,
+            require_flow=require_flow,
+            configs=configs,
+            not_flows=not_flows,
+        )
     except RecursionError:  # no reader of flowc's recurses with the source's depth; kept as a net
         result.diagnostics.append(Diagnostic("FC005", "the source is too deeply nested to analyse", file))
         return result
     result.flow_names = sa.flow_names
+    result.bases = sa.bases
     diags = list(sa.diagnostics)
     for draft in sa.drafts:
         flow, found = run_checks(draft)

@@ -47,6 +47,8 @@ class SourceAnalysis:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     # Names of all flow classes in the file, whichever were analysed.
     flow_names: list[str] = field(default_factory=list)
+    # (file, class) of every class the analysed flows derive from, in this file or another.
+    bases: set[tuple[str, str]] = field(default_factory=set)
 
 
 @contextmanager
@@ -80,16 +82,24 @@ def analyze_source(
     all_flows: bool = False,
     require_flow: bool = True,
     configs: ConfigInputs | None = None,
+    not_flows: frozenset[str] = frozenset(),
 ) -> SourceAnalysis:
     """Analyse `source`. By default one flow class is picked: `flow_name`, else the one the file runs
-    under `__main__`, else the first. With `all_flows`, every flow class is analysed. `configs` are
-    config values given on the command line (flowc.user_configs)."""
+    under `__main__`, else the first. With `all_flows`, every flow class is analysed except bases:
+    those another class of the file derives from, and `not_flows` (bases of flows in other files).
+    `configs` are config values given on the command line (flowc.user_configs)."""
     with _no_gc():
-        return _analyze(file, source, flow_name, all_flows, require_flow, configs)
+        return _analyze(file, source, flow_name, all_flows, require_flow, configs, not_flows)
 
 
 def _analyze(
-    file: str, source: str, flow_name: str | None, all_flows: bool, require_flow: bool, configs: ConfigInputs | None
+    file: str,
+    source: str,
+    flow_name: str | None,
+    all_flows: bool,
+    require_flow: bool,
+    configs: ConfigInputs | None,
+    not_flows: frozenset[str] = frozenset(),
 ) -> SourceAnalysis:
     out = SourceAnalysis()
     size = len(source.encode("utf-8", "surrogatepass"))
@@ -118,7 +128,7 @@ def _analyze(
     # A class another flow class of the file derives from is a base, not a flow of its own: it need
     # not be complete (a subclass may add the steps it lacks).
     bases = {b.key for c in classes for b in resolver.lineage(Cls(ctx, c))[1:]}
-    leaves = [c for c in classes if (ctx.file, c.name) not in bases]
+    leaves = [c for c in classes if (ctx.file, c.name) not in bases and c.name not in not_flows]
     if not classes:
         _no_flow(ctx, resolver, flow_name, _main_instantiation(text, module), require_flow)
         out.diagnostics = ctx.diagnostics
@@ -148,7 +158,9 @@ def _analyze(
                 f"base class `{where.ctx.code(base)}` of '{where.node.name}' could not be imported by a task: {why}",
                 hint=hint,
             )
-        draft = analyze_class(ctx, cls, resolver.lineage(c))
+        lineage = resolver.lineage(c)
+        out.bases.update(b.key for b in lineage[1:])
+        draft = analyze_class(ctx, cls, lineage)
         if draft is not None:
             out.drafts.append(draft)
     out.diagnostics = ctx.diagnostics

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import os
+import re
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from flowc.commands._common import (
     add_config_arguments,
@@ -16,6 +19,10 @@ from flowc.commands._common import (
     with_placeholders,
 )
 from flowc.diagnostics import Diagnostic, Severity
+
+if TYPE_CHECKING:
+    from flowc.compiler import Analysis
+    from flowc.user_configs import ConfigInputs
 
 # Files Python (or flowc) could not read at all.
 UNREADABLE = {"FC001", "FC004", "FC005", "FC006"}
@@ -59,15 +66,9 @@ def run(args: argparse.Namespace) -> int:
     diags: list[Diagnostic] = []
     sources: dict[str, str] = {}
     checked = 0
-    for f in files:
-        named = f in explicit
-        if not named:
-            # Folders hold other Python too: only files that mention FlowSpec are flows.
-            try:
-                if b"FlowSpec" not in f.read_bytes():
-                    continue
-            except OSError:
-                pass
+    results: list[tuple[Path, bool, Analysis]] = []
+
+    def check_file(f: Path, named: bool) -> None:
         a = analyze(f, args.flow, all_flows=args.flow is None, require_flow=named, configs=configs)
         if args.fix and any(d.fix for d in a.diagnostics):
             from flowc.fix import FixError, apply_fixes
@@ -82,8 +83,38 @@ def run(args: argparse.Namespace) -> int:
         # compile it: it mentions FlowSpec, so a syntax error may hide its flow.
         unreadable = any(d.code in UNREADABLE for d in a.diagnostics)
         if not a.flow_names and not named and not unreadable:
-            continue
-        checked += len(a.flows) or 1
+            return
+        results.append((f, named, a))
+
+    skipped: dict[Path, bytes] = {}
+    for f in files:
+        named = f in explicit
+        if not named:
+            # Folders hold other Python too: only files that mention FlowSpec are flows, and files
+            # that import a module holding flows (a flow deriving from a base flow of another file).
+            try:
+                data = f.read_bytes()
+            except OSError:
+                data = b"FlowSpec"
+            if b"FlowSpec" not in data:
+                skipped[f] = data
+                continue
+        check_file(f, named)
+    while skipped:
+        modules: dict[str, set[str]] = {}
+        for _, _, a in results:
+            modules.setdefault(Path(a.file).stem, set()).update(a.flow_names)
+        found = _importers(skipped, {m: c for m, c in modules.items() if c})
+        if not found:
+            break
+        for f in found:
+            del skipped[f]
+            check_file(f, False)
+    if args.flow is None:
+        results = _without_bases_of_other_files(results, configs)
+    for f, _named, a in results:
+        # A file whose flow classes are all bases of other files' flows holds no flow of its own.
+        checked += len(a.flows) or (0 if a.ok and a.flow_names else 1)
         sources[a.file] = a.source
         diags.extend(a.diagnostics)
         if target is not None and a.ok:
@@ -107,3 +138,41 @@ def run(args: argparse.Namespace) -> int:
         if not diags:
             print(f"flowc: {checked} flow{'s' * (checked != 1)} checked, no problems", file=sys.stderr)
     return 1 if any(d.severity is Severity.ERROR for d in diags) else 0
+
+
+def _without_bases_of_other_files(
+    results: list[tuple[Path, bool, Analysis]], configs: ConfigInputs | None
+) -> list[tuple[Path, bool, Analysis]]:
+    """A class that a flow of another file derives from (`from base import Base`) is a base, not a
+    flow of its own, as a base in the flow's own file is: its file is read again without it, so an
+    incomplete base is not reported as a broken flow."""
+    from flowc.compiler import analyze
+
+    bases: dict[str, set[str]] = {}
+    for _, _, a in results:
+        for file, name in a.bases:
+            bases.setdefault(os.path.realpath(file), set()).add(name)
+    out = []
+    for f, named, a in results:
+        mine = bases.get(os.path.realpath(a.file), set()) & set(a.flow_names)
+        if mine:
+            a = analyze(f, None, all_flows=True, require_flow=named, configs=configs, not_flows=frozenset(mine))
+        out.append((f, named, a))
+    return out
+
+
+_IMPORTED = re.compile(rb"^[ \t]*(?:from[ \t]+\.*([\w.]+)[ \t]+import|import[ \t]+([\w.]+))", re.M)
+
+
+def _importers(texts: dict[Path, bytes], modules: dict[str, set[str]]) -> list[Path]:
+    """The files among `texts` that import one of `modules` (by its last name: `from base import`,
+    `from .base import`, `from pkg.base import`, `import base`) and name one of its flow classes."""
+    out = []
+    for f, data in texts.items():
+        imported = {(a or b).rsplit(b".", 1)[-1].decode() for a, b in _IMPORTED.findall(data)}
+        hits = imported & modules.keys()
+        if hits:
+            words = set(re.findall(rb"\w+", data))
+            if any(c.encode() in words for m in hits for c in modules[m]):
+                out.append(f)
+    return out

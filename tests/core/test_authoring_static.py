@@ -310,6 +310,57 @@ def test_a_problem_in_a_base_from_another_file_names_that_file(
     assert f"{tmp_path / 'common.py'}:6:24: FC101" in err and "self.next(self.nowhere)" in err, err
 
 
+def test_a_folder_check_takes_a_base_of_another_file_as_a_base(tmp_path: Path, capsys) -> None:
+    """`flowc check flows/`: a base flow in its own module that is incomplete (its start goes to a
+    step only the subclass defines) is not a broken flow, and the subclass's file, which need not
+    mention FlowSpec, is checked, however deep the chain of modules."""
+    from flowc.cli import main
+
+    write(
+        tmp_path,
+        "flows/base.py",
+        """
+        from metaflow import FlowSpec, step
+
+        class Base(FlowSpec):
+            @step
+            def start(self):
+                self.next(self.train)
+
+            @step
+            def end(self):
+                pass
+        """,
+    )
+    middle = """
+        from base import Base
+        from metaflow import step
+
+        class Middle(Base):
+            @step
+            def train(self):
+                self.next(self.evaluate)
+        """
+    write(tmp_path, "flows/middle.py", middle)
+    child = """
+        from middle import Middle
+        from metaflow import step
+
+        class Child(Middle):
+            @step
+            def evaluate(self):
+                self.next(self.end)
+        """
+    write(tmp_path, "flows/child.py", child)
+    write(tmp_path, "flows/helpers.py", "def helper():\n    return 1\n")
+    assert main(["check", str(tmp_path / "flows")]) == 0, capsys.readouterr()
+    assert "1 flow checked, no problems" in capsys.readouterr().err
+    # The subclass is checked: a mistake in it is found although its file never says FlowSpec.
+    write(tmp_path, "flows/child.py", child.replace("self.next(self.end)", "self.next(self.ned)"))
+    assert main(["check", str(tmp_path / "flows")]) == 1
+    assert "child.py:7:24: FC101 self.next(self.ned)" in capsys.readouterr().out
+
+
 def test_an_unreadable_base_is_named(tmp_path: Path) -> None:
     path = write(
         tmp_path,
