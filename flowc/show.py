@@ -159,7 +159,7 @@ def mermaid(flow: Flow) -> str:
     for s in flow.walk():
         for i, t in enumerate(s.successors):
             if s.transition is Transition.SWITCH:
-                case = s.switch_cases[i].value.replace('"', "#quot;").replace("|", "#124;")
+                case = _mermaid_text(s.switch_cases[i].value)
                 if flow.is_back_edge(s.name, t):
                     lines.append(f'    {_mermaid_id(s.name)} -.->|"{case} ↺"| {_mermaid_id(t)}')
                 else:
@@ -205,3 +205,11 @@ def dot(flow: Flow) -> str:
             lines.append(f"  {q(s.name)} -> {q(t)}{attrs};")
     lines.append("}")
     return "\n".join(lines) + "\n"
+
+
+def _mermaid_text(value: str) -> str:
+    """A case value as the text of a quoted Mermaid edge label. Mermaid reads labels as HTML, so
+    `<`, `>` and `&` are written as its entity codes, like the quote and the edge's own `|`."""
+    for char, code in (("#", "#35;"), ('"', "#quot;"), ("|", "#124;"), ("<", "#lt;"), (">", "#gt;"), ("&", "#amp;")):
+        value = value.replace(char, code)
+    return value

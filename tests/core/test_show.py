@@ -85,3 +85,16 @@ def test_switch_cases_are_labelled_without_loops(write_flow) -> None:
     assert 's_start -->|"big"| s_big' in show.mermaid(flow)
     assert '"start" -> "big" [label="big", style=solid, arrowhead=empty];' in show.dot(flow)
     assert "subgraph" not in show.mermaid(flow)
+
+
+def test_mermaid_case_labels_keep_any_value_as_text(write_flow) -> None:
+    # Mermaid reads a label as HTML and ends it at `"` or `|`: every such character is an entity code,
+    # and `#` too, so a value that already looks like one stays as written.
+    source = (
+        "from flowc import FlowSpec, step\n\nclass F(FlowSpec):\n    @step\n    def start(self):\n"
+        "        self.c = 'x'\n        self.next({'<b>\"a|b\"</b> & #lt;': self.a, 'x': self.end}, condition='c')\n\n"
+        "    @step\n    def a(self):\n        self.next(self.end)\n\n    @step\n    def end(self):\n        pass\n"
+    )
+    flow = analyze(write_flow(source)).flow
+    assert flow is not None
+    assert 's_start -->|"#lt;b#gt;#quot;a#124;b#quot;#lt;/b#gt; #amp; #35;lt;"| s_a' in show.mermaid(flow)
