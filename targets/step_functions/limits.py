@@ -146,7 +146,8 @@ def check_definition(flow: Flow, settings: Settings, definition: dict[str, Any])
 
 
 def check_commands(flow: Flow, commands: dict[str, dict[str, Any]]) -> list[Diagnostic]:
-    """`commands`: each step's task payload (argv and environment, with run-time tokens)."""
+    """`commands`: each task's payload (argv and environment, with run-time tokens), by step name, or
+    `step (role)` for a step's other tasks."""
     defaults = {p.name: p.default for p in flow.parameters if p.default is not None}
     worst = {**_WORST_CASE, PARAMS_JSON: json.dumps(defaults)}
     # Each token as it appears inside a JSON string, and its worst case likewise (the same for every step).
@@ -166,7 +167,7 @@ def check_commands(flow: Flow, commands: dict[str, dict[str, Any]]) -> list[Diag
                     f"step {name!r}: its task command can reach {size:,} characters; AWS Batch "
                     f"takes at most {MAX_OVERRIDE_CHARS:,} in container overrides",
                     flow.file,
-                    flow.step(name).span,
+                    flow.step(name.split(" ", 1)[0]).span,
                     hint="shorten environment values or parameter defaults",
                 )
             )

@@ -20,6 +20,12 @@ Shape of the state machine (JSONPath query language):
 - An inline foreach over nothing skips its `Map` (`<split>.any`, a `Choice` on the count) and goes
   straight to the join, which then has no inputs.
 - Every task's failure goes, after its retries, to `<step>.failed`, a `Fail` whose cause names the step.
+  A step with `@catch` (not a foreach or switch) goes first to `<step>.fallback`: the stand-in task
+  (`flowc step --fallback`) that publishes what `@catch` would have when the last attempt's process
+  ended without publishing the task (killed, crashed); only the stand-in's own failure is `<step>.failed`.
+- `@timeout` is the runner's (it stops the step itself, so `@catch` sees it); the engine's timeout is
+  only a backstop with margin: Batch's attempt duration (counted from the job's start), or in worker
+  mode the state's `TimeoutSeconds`, which also covers the time the message may wait in the queue.
 
 Region bookkeeping: every step lives in exactly one list of states (the top level, one branch of a
 `Parallel`, or a `Map`'s processor). A step's region is its parent's, plus one level when the parent
@@ -28,9 +34,8 @@ is a split, minus one when the step is the join that closes it.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from flowc.ir import Flow, Step, Transition
 from flowc.walk import StepVisitor, walk
@@ -58,8 +63,17 @@ RegionKey = tuple[tuple[str, str], ...]
 # Where the runner's output object lands in the state's data, after a foreach split or a switch.
 OUTPUT_PATH = "$.flowc"
 ITEMS_PATH = "$.flowc_items"
-# Step Functions' own timeout fires this long after the runner's, so the runner's clearer message wins.
+# The engine's timeout (a backstop) fires this long after the runner's @timeout, so the runner's own
+# timeout, which `@catch` can catch, always comes first (the runner's grace before it ends the process
+# itself is 10 s; flowc.runner.task).
 TIMEOUT_GRACE_SECONDS = 60
+# The reason @catch's stand-in task records when the task state timed out (worker mode).
+_TIMED_OUT_REASON = (
+    "the task timed out on Step Functions (its worker stopped heartbeating, or it ran past the "
+    "TimeoutSeconds of its task state)"
+)
+# AWS Batch's smallest attempt duration.
+MIN_BATCH_TIMEOUT_SECONDS = 60
 
 
 @dataclass
@@ -80,8 +94,13 @@ class TaskCommand:
     argv: list[str]
 
 
-# The command of a step's task, given its index path (with run-time tokens).
-CommandBuilder = Callable[[Step, str], TaskCommand]
+class CommandBuilder(Protocol):
+    """The command of a step's task, given its index path (with run-time tokens); with `fallback` (a
+    reason) and a fixed `attempt`, the command of its `@catch` stand-in task."""
+
+    def __call__(
+        self, step: Step, index: str, *, fallback: str | None = None, attempt: str | None = None
+    ) -> TaskCommand: ...
 
 
 def regions_of(flow: Flow) -> dict[str, RegionKey]:
@@ -113,7 +132,8 @@ class Lowering(StepVisitor[None]):
         self.region_key = regions_of(flow)
         start = next(flow.walk()).name
         self.regions: dict[RegionKey, Region] = {(): Region(start)}
-        # Each step's task payload with run-time tokens, for the limit checks.
+        # Each task's payload with run-time tokens, for the limit checks: by step name, and by
+        # `step (role)` for a step's other tasks (@catch's stand-in).
         self.commands: dict[str, dict[str, Any]] = {}
 
     # -- entry -------------------------------------------------------------------------------------
@@ -227,23 +247,13 @@ class Lowering(StepVisitor[None]):
         argv = self.command(step, self._index(step)).argv
         self.commands[step.name] = {"command": argv, "environment": step.decorators.env}
         reads_output = keep_output and self.settings.mode == "batch"
-        state: State = {"Type": "Task"}
-        if self.settings.mode == "batch":
-            state.update(self._batch_task(step, argv))
-        else:
-            state.update(self._worker_task(step, argv))
+        state = self._task_state(step, argv)
         if keep_output and not reads_output:
             state["ResultSelector"] = {"output.$": "$"}
             state["ResultPath"] = OUTPUT_PATH
         else:
             state["ResultPath"] = None
         deco = step.decorators
-        if deco.timeout_seconds is not None:
-            state["TimeoutSeconds"] = deco.timeout_seconds + TIMEOUT_GRACE_SECONDS
-            # ASL wants HeartbeatSeconds below TimeoutSeconds (CreateStateMachine refuses the definition
-            # otherwise); a heartbeat that could only fire after the timeout would add nothing anyway.
-            if state.get("HeartbeatSeconds", 0) >= state["TimeoutSeconds"]:
-                del state["HeartbeatSeconds"]
         if deco.retry is not None and deco.retry.times > 0:
             state["Retry"] = [
                 {
@@ -254,13 +264,10 @@ class Lowering(StepVisitor[None]):
                     "BackoffRate": 1.0,
                 }
             ]
-        failed = names.state(step.name, "failed")
+        failed = self._failed_state(step)
         state["Catch"] = [{"ErrorEquals": ["States.ALL"], "Next": failed, "ResultPath": "$.error"}]
-        region.states[failed] = {
-            "Type": "Fail",
-            "ErrorPath": "$.error.Error",
-            "CausePath": expression(f"step {step.name} failed: {ERROR_CAUSE.token}"),
-        }
+        if deco.catch is not None and step.transition not in (Transition.FOREACH, Transition.SWITCH):
+            state["Catch"] = self._fallback(step, after)
         if names.state(step.name) != step.name:
             state["Comment"] = f"step {step.name}"
         if reads_output:
@@ -270,6 +277,70 @@ class Lowering(StepVisitor[None]):
         else:
             state.update(after)
         region.states[names.state(step.name)] = state
+
+    def _task_state(self, step: Step, argv: list[str]) -> State:
+        """A Task state that runs `argv` for `step`, with the step's engine timeout (a backstop)."""
+        state: State = {"Type": "Task"}
+        if self.settings.mode == "batch":
+            state.update(self._batch_task(step, argv))
+        else:
+            state.update(self._worker_task(step, argv))
+        seconds = step.decorators.timeout_seconds
+        if seconds is not None:
+            if self.settings.mode == "batch":
+                # Counted from when the job starts running, not from when it was queued.
+                duration = max(MIN_BATCH_TIMEOUT_SECONDS, seconds + TIMEOUT_GRACE_SECONDS)
+                state["Parameters"]["Timeout"] = {"AttemptDurationSeconds": duration}
+            else:
+                # Counted from when the message is sent: the task may wait in the queue as long as
+                # HeartbeatSeconds lets it, so that time is added. This also keeps TimeoutSeconds above
+                # HeartbeatSeconds, as CreateStateMachine requires.
+                state["TimeoutSeconds"] = seconds + TIMEOUT_GRACE_SECONDS + self.settings.heartbeat_seconds
+        return state
+
+    def _failed_state(self, step: Step) -> str:
+        failed = names.state(step.name, "failed")
+        self._region(step).states[failed] = {
+            "Type": "Fail",
+            "ErrorPath": "$.error.Error",
+            "CausePath": expression(f"step {step.name} failed: {ERROR_CAUSE.token}"),
+        }
+        return failed
+
+    def _fallback(self, step: Step, after: State) -> list[State]:
+        """The Catch of a step with `@catch`: its last attempt failed without publishing the task (the
+        runner applies @catch itself to anything the step raised, so the process was killed, crashed or
+        timed out on the engine), so the stand-in task (`flowc step --fallback REASON`, one attempt
+        higher) publishes what @catch would have, as `flowc run` does. In worker mode the reason is the
+        worker's cause (how the process ended and its last output); an engine timeout, and Batch (whose
+        cause is the job's description), get a fixed one."""
+        region = self._region(step)
+        retry = step.decorators.retry
+        attempt = str((retry.times if retry else 0) + 1)
+        index = self._index(step)
+        if self.settings.mode == "worker":
+            reasons = [
+                (["States.Timeout"], "fallback-timeout", _TIMED_OUT_REASON),
+                (["States.ALL"], "fallback", ERROR_CAUSE.token),
+            ]
+        else:  # a Batch state has no engine timeout of its own (Batch's attempt duration fails the job)
+            reasons = [
+                (["States.ALL"], "fallback", "its AWS Batch job failed (the job status is in the execution history)")
+            ]
+        catchers: list[State] = []
+        failed = names.state(step.name, "failed")
+        for errors, role, reason in reasons:
+            argv = self.command(step, index, fallback=reason, attempt=attempt).argv
+            self.commands[f"{step.name} ({role})"] = {"command": argv, "environment": step.decorators.env}
+            stand_in = self._task_state(step, argv)
+            stand_in["Comment"] = f"step {step.name}: @catch's stand-in task for a last attempt that ended unseen"
+            stand_in["ResultPath"] = None
+            stand_in["Catch"] = [{"ErrorEquals": ["States.ALL"], "Next": failed, "ResultPath": "$.error"}]
+            stand_in.update(after)
+            name = names.state(step.name, role)
+            region.states[name] = stand_in
+            catchers.append({"ErrorEquals": errors, "Next": name, "ResultPath": "$.error"})
+        return catchers
 
     def _worker_task(self, step: Step, argv: list[str]) -> State:
         key, value = list_field("argv", argv)
@@ -444,7 +515,7 @@ def step_command_for(flow: Flow, settings: Settings, code_id: str, branch: str |
     """The runner's command for a step, with Step Functions' run-time values as tokens."""
     from flowc.runner.command import step_command
 
-    def build(step: Step, index: str) -> TaskCommand:
+    def build(step: Step, index: str, *, fallback: str | None = None, attempt: str | None = None) -> TaskCommand:
         argv = step_command(
             flow=flow.name,
             code=code_id,
@@ -452,9 +523,10 @@ def step_command_for(flow: Flow, settings: Settings, code_id: str, branch: str |
             run_id=RUN_ID.token,
             datastore=settings.datastore,
             index=index,
-            attempt=ATTEMPT.token,
+            attempt=ATTEMPT.token if attempt is None else attempt,
             params_json=PARAMS_JSON.token if step.name == flow.start_step else None,
             print_output=settings.mode == "worker",
+            fallback=fallback,
             branch=branch,
             executable=settings.task_executable,
         )

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -140,8 +141,9 @@ class Worker:
             self.log(err.rstrip())
         if proc.returncode != 0:
             tail = err.strip()[-(MAX_CAUSE - 200) :]
-            cause = f"exit code {proc.returncode}: {tail}"
-            return Outcome(False, error=STEP_FAILED, cause=cause)
+            return Outcome(
+                False, error=STEP_FAILED, cause=f"{_how(proc.returncode)}: {tail}" if tail else _how(proc.returncode)
+            )
         lines = [line for line in out.splitlines() if line.strip()]
         try:
             output = json.loads(lines[-1]) if lines else None
@@ -169,6 +171,17 @@ class Worker:
         except Exception as exc:
             self.log(f"could not extend the message's visibility: {exc}")
         return True
+
+
+def _how(code: int) -> str:
+    """How the task's process ended: `exit code 3`, or `killed by SIGKILL` (the reason @catch's
+    stand-in task records when the state machine runs it)."""
+    if code < 0:
+        try:
+            return f"killed by {signal.Signals(-code).name}"
+        except ValueError:
+            return f"killed by signal {-code}"
+    return f"exit code {code}"
 
 
 def _is_step_command(argv: object) -> bool:

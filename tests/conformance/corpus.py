@@ -82,7 +82,6 @@ EXCLUDED: dict[str, dict[str, str]] = {
     "tests/conformance/flows/metaflow-compat/14_retry_waits_two_minutes_locally.py": {
         "airflow3": "deployed targets keep @retry's delay (2 minutes) by design",
         "airflow2": "deployed targets keep @retry's delay (2 minutes) by design",
-        "sfn-worker": "deployed targets keep @retry's delay (2 minutes) by design",
     },
     "tests/conformance/flows/metaflow-compat/01_recursive_switch_cycle.py": _NO_LOOPS_ON_AIRFLOW,
     "tests/conformance/flows/metaflow-graphs/graph_recursive_switch.py": _NO_LOOPS_ON_AIRFLOW,

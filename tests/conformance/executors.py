@@ -380,74 +380,89 @@ def airflow(version: str, cases: list[Case], work: Path) -> dict[str, Result]:
 
 SFN_ROLE = "arn:aws:iam::123456789012:role/flowc-sfn"
 SCHEDULER_ROLE = "arn:aws:iam::123456789012:role/flowc-scheduler"
-SFN_IN_FLIGHT = 3
+# Executions in flight at once, each compiled, deployed, started and read back by a thread of its own,
+# and tasks run at once by the worker: the machine's cores are the limit, not moto (moto_env patches
+# its 60 s default timeout, so a task that waits in the queue is not cut off).
+SFN_IN_FLIGHT = 4
+SFN_WORKER_CONCURRENCY = 4
 SFN_BUCKET = "flowc-conformance"
+# The longest one execution may take (a hang fails its test, never the batch).
+SFN_EXECUTION_TIMEOUT = 600
+# Test-only knob: the suite waits this long between @retry attempts instead of the deployed
+# `minutes_between_retries` (Metaflow's default: 2 minutes), rewritten into the definition before it is
+# created. What `flowc compile`/`flowc deploy` emit keeps Metaflow's delay (test_lowering asserts it).
+SFN_RETRY_INTERVAL_SECONDS = 1
+
+
+def shorten_retry_delays(definition: str) -> str:
+    """The definition with every `Retry`'s IntervalSeconds set to SFN_RETRY_INTERVAL_SECONDS."""
+
+    def walk(machine: dict[str, Any]) -> None:
+        for state in machine["States"].values():
+            for retrier in state.get("Retry", ()):
+                retrier["IntervalSeconds"] = SFN_RETRY_INTERVAL_SECONDS
+            for branch in state.get("Branches", ()):
+                walk(branch)
+            if "ItemProcessor" in state:
+                walk(state["ItemProcessor"])
+
+    machine = json.loads(definition)
+    walk(machine)
+    return json.dumps(machine, separators=(",", ":"), sort_keys=True)
 
 
 def sfn_worker(cases: list[Case], work: Path) -> dict[str, Result]:
-
     from flowc.targets.step_functions import deploy
 
     from flowc.compiler import compile_flow
     from tests.targets.step_functions.moto_env import moto_server
 
-    out: dict[str, Result] = {}
     with moto_server() as aws:
         s3, sfn, scheduler = aws.client("s3"), aws.client("stepfunctions"), aws.client("scheduler")
-        params: dict[str, str] = {}
         s3.create_bucket(Bucket=SFN_BUCKET)
         queue = str(aws.client("sqs").create_queue(QueueName="flowc-conformance")["QueueUrl"])
         log = work / "worker.log"
+        argv = [*FLOWC, "worker", "--queue", queue, "--concurrency", str(SFN_WORKER_CONCURRENCY)]
         worker = subprocess.Popen(
-            [*FLOWC, "worker", "--queue", queue, "--concurrency", "4", "--heartbeat-seconds", "5"],
+            [*argv, "--heartbeat-seconds", "5"],
             env=base_env(**aws.env),
             stdout=log.open("w"),
             stderr=subprocess.STDOUT,
             cwd=work,
         )
-        pending: list[tuple[str, Flow, str, str]] = []
+
+        def one(case: Case, folder: Path) -> Result:
+            flow = flow_of(case.path)
+            if flow is None:
+                return refused(case, analysis_problems(case))
+            datastore = f"s3://{SFN_BUCKET}/{case.key}"
+            options = {"datastore": datastore, "mode": "worker", "queue_url": queue, "name": case.key}
+            result = compile_flow(str(case.path), "step-functions", options)
+            errors = [f"{d.code} {d.message}" for d in result.diagnostics if d.severity.value == "error"]
+            if errors or result.output is None:
+                return refused(case, "; ".join(errors))
+            try:
+                plan = deploy.plan(result.output, sfn, s3, scheduler, SFN_ROLE, SCHEDULER_ROLE)
+                plan.definition = shorten_retry_delays(plan.definition)
+                arn = deploy.apply(plan, flow, sfn, s3, scheduler)
+            except Exception as exc:  # CreateStateMachine refused the definition
+                return refused(case, f"deploy: {type(exc).__name__}: {exc}")
+            try:
+                params = json.dumps(case.param_values)
+                execution = sfn.start_execution(stateMachineArn=arn, name="conformance", input=params)
+            except Exception as exc:  # StartExecution refused the input
+                dump = {"outcome": "harness-error", "failed_step": None, "tasks": {}}
+                return Result(dump, f"StartExecution: {type(exc).__name__}: {exc}")
+            return _sfn_result(sfn, s3, flow, datastore, execution["executionArn"], log)
+
         try:
-            for case in cases:
-                flow = flow_of(case.path)
-                if flow is None:
-                    out[case.id] = refused(case, analysis_problems(case))
-                    continue
-                datastore = f"s3://{SFN_BUCKET}/{case.key}"
-                options = {"datastore": datastore, "mode": "worker", "queue_url": queue, "name": case.key}
-                result = compile_flow(str(case.path), "step-functions", options)
-                errors = [f"{d.code} {d.message}" for d in result.diagnostics if d.severity.value == "error"]
-                if errors or result.output is None:
-                    out[case.id] = refused(case, "; ".join(errors))
-                    continue
-                try:
-                    plan = deploy.plan(result.output, sfn, s3, scheduler, SFN_ROLE, SCHEDULER_ROLE)
-                    arn = deploy.apply(plan, flow, sfn, s3, scheduler)
-                except Exception as exc:  # CreateStateMachine refused the definition
-                    out[case.id] = refused(case, f"deploy: {type(exc).__name__}: {exc}")
-                    continue
-                pending.append((case.id, flow, datastore, arn))
-                params[case.id] = json.dumps(case.param_values)
-            # A few executions at a time: moto's interpreter gives a task without TimeoutSeconds 60 s (AWS:
-            # 99999999), counted from when its message is queued, so a long queue would time tasks out.
-            for at in range(0, len(pending), SFN_IN_FLIGHT):
-                group = pending[at : at + SFN_IN_FLIGHT]
-                running = []
-                for name, flow, datastore, arn in group:
-                    try:
-                        execution = sfn.start_execution(stateMachineArn=arn, name="conformance", input=params[name])
-                        running.append((name, flow, datastore, execution["executionArn"]))
-                    except Exception as exc:  # StartExecution refused the input
-                        dump = {"outcome": "harness-error", "failed_step": None, "tasks": {}}
-                        out[name] = Result(dump, f"StartExecution: {type(exc).__name__}: {exc}")
-                for name, flow, datastore, arn in running:
-                    out[name] = _sfn_result(sfn, s3, flow, datastore, arn, log)
+            return _each(cases, work, one, workers=SFN_IN_FLIGHT)
         finally:
             worker.terminate()
             try:
                 worker.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 worker.kill()
-    return out
 
 
 def _sfn_result(sfn: Any, s3: Any, flow: Flow, datastore: str, arn: str, log: Path) -> Result:
@@ -455,7 +470,7 @@ def _sfn_result(sfn: Any, s3: Any, flow: Flow, datastore: str, arn: str, log: Pa
     from tests.targets.step_functions.moto_env import wait_for_execution
 
     try:
-        done = wait_for_execution(sfn, arn, timeout=300)
+        done = wait_for_execution(sfn, arn, timeout=SFN_EXECUTION_TIMEOUT)
     except TimeoutError as exc:
         done = {"status": "TIMED_OUT", "cause": str(exc)}
     ok = done["status"] == "SUCCEEDED"

@@ -11,6 +11,16 @@ Known moto gaps are handled here and only here (see docs/targets/step-functions.
   share those two references, which the interpreter only reads.
 - an execution started without a name has a null `$$.Execution.Name` in moto (AWS makes a UUID):
   tests always name their executions.
+- moto 5.1.22 gives a task state with `HeartbeatSeconds` and no `TimeoutSeconds` a timeout of 60 s
+  (AWS: 99999999, heartbeat or not), counted from when the task starts (in worker mode, when its
+  message is queued), and then fails the execution on its own `States.Timeout`: patched to AWS's
+  default, so a task that waits in the queue or runs over a minute is not cut off. Hangs are still
+  caught: by `HeartbeatSeconds` when the worker stops heartbeating, and by the tests' own deadline on
+  each execution (`wait_for_execution`).
+- moto 5.1.22 makes a task token once per task state and keeps it for every `Retry` attempt, with
+  the previous attempt's outcome still in it: a retried attempt that heartbeats is failed at once with
+  the failure before it (and its own answer lost). AWS makes a token per attempt: patched so that each
+  retried attempt gets a new token.
 """
 
 from __future__ import annotations
@@ -85,6 +95,40 @@ def _patch_send_task_failure() -> Any:
     return original
 
 
+def _patch_default_timeout() -> Any:
+    from moto.stepfunctions.parser.asl.component.common.timeouts.timeout import TimeoutSeconds
+    from moto.stepfunctions.parser.asl.component.state.exec.execute_state import ExecutionState
+
+    original = ExecutionState.from_state_props
+
+    def from_state_props(self: Any, state_props: Any) -> None:
+        original(self, state_props)
+        timeout = self.timeout
+        if isinstance(timeout, TimeoutSeconds) and timeout.is_default and timeout.timeout_seconds == 60:
+            self.timeout = TimeoutSeconds(timeout_seconds=TimeoutSeconds.DEFAULT_TIMEOUT_SECONDS)
+
+    ExecutionState.from_state_props = from_state_props  # type: ignore[method-assign]
+    return original
+
+
+def _patch_token_per_attempt() -> Any:
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.resource import ResourceCondition
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_callback import (
+        StateTaskServiceCallback,
+    )
+
+    original = StateTaskServiceCallback._eval_execution
+
+    def _eval_execution(self: Any, env: Any) -> None:
+        retried = env.states.context_object.context_object_data.get("State", {}).get("RetryCount", 0) > 0
+        if retried and self.resource.condition == ResourceCondition.WaitForTaskToken:
+            env.callback_pool_manager.add(env.states.context_object.update_task_token())
+        original(self, env)
+
+    StateTaskServiceCallback._eval_execution = _eval_execution  # type: ignore[method-assign]
+    return original
+
+
 _SHARED_ON_COPY = frozenset({"backend", "executions"})
 
 
@@ -100,9 +144,15 @@ def _copy_state_machine(self: Any, memo: dict[int, Any]) -> Any:
 def moto_server() -> Iterator[Aws]:
     from moto.server import ThreadedMotoServer
     from moto.stepfunctions.models import StateMachine
+    from moto.stepfunctions.parser.asl.component.state.exec.execute_state import ExecutionState
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_callback import (
+        StateTaskServiceCallback,
+    )
     from moto.stepfunctions.responses import StepFunctionResponse
 
     original = _patch_send_task_failure()
+    original_props = _patch_default_timeout()
+    original_execution = _patch_token_per_attempt()
     StateMachine.__deepcopy__ = _copy_state_machine  # type: ignore[attr-defined]
     port = free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
@@ -119,6 +169,8 @@ def moto_server() -> Iterator[Aws]:
         finally:
             server.stop()
             StepFunctionResponse.send_task_failure = original  # type: ignore[method-assign]
+            ExecutionState.from_state_props = original_props  # type: ignore[method-assign]
+            StateTaskServiceCallback._eval_execution = original_execution  # type: ignore[method-assign]
             del StateMachine.__deepcopy__  # type: ignore[attr-defined]
             for k, v in saved.items():
                 if v is None:

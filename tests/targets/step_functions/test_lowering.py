@@ -112,6 +112,84 @@ def test_retry_and_timeout_become_retry_and_timeout_seconds() -> None:
     assert retry["IntervalSeconds"] == 1  # 0 minutes: ASL's smallest interval
 
 
+TIMEOUT_AND_CATCH = """
+from flowc import FlowSpec, catch, retry, step, timeout
+
+
+class GuardedFlow(FlowSpec):
+    @step
+    def start(self):
+        self.items = [1, 2]
+        self.next(self.slow)
+
+    @catch(var="error")
+    @retry(times=2, minutes_between_retries=2)
+    @timeout(seconds=30)
+    @step
+    def slow(self):
+        self.next(self.fan_out)
+
+    @catch(var="error")
+    @step
+    def fan_out(self):
+        self.next(self.fan, foreach="items")
+
+    @step
+    def fan(self):
+        self.next(self.join)
+
+    @step
+    def join(self, inputs):
+        self.next(self.end)
+
+    @step
+    def end(self):
+        pass
+"""
+
+
+def test_the_engine_timeout_is_a_backstop_after_the_runners_own(write_flow) -> None:
+    path = write_flow(TIMEOUT_AND_CATCH)
+    # Worker mode: counted from when the message is sent, so the time it may wait in the queue (as
+    # long as HeartbeatSeconds lets it) is added to the runner's timeout and its margin.
+    task = state(definition(path, **WORKER), "slow")
+    assert task["TimeoutSeconds"] == 30 + 60 + 600 > task["HeartbeatSeconds"] == 600
+    no_heartbeat = state(definition(path, **WORKER, heartbeat_seconds=0), "slow")
+    assert no_heartbeat["TimeoutSeconds"] == 30 + 60 and "HeartbeatSeconds" not in no_heartbeat
+    # Batch mode: the job's own attempt duration, counted from when it starts running (not queued).
+    task = state(definition(path), "slow")
+    assert "TimeoutSeconds" not in task
+    assert task["Parameters"]["Timeout"] == {"AttemptDurationSeconds": 90}
+    # The delay a user deploys is Metaflow's: minutes_between_retries, in seconds.
+    assert task["Retry"][0]["IntervalSeconds"] == 120
+
+
+def test_a_catch_step_falls_back_to_its_stand_in_task_when_the_last_attempt_ends_unseen(write_flow) -> None:
+    path = write_flow(TIMEOUT_AND_CATCH)
+    sm = definition(path, **WORKER)
+    task = state(sm, "slow")
+    timed_out, other = task["Catch"]
+    assert timed_out == {"ErrorEquals": ["States.Timeout"], "Next": "slow.fallback-timeout", "ResultPath": "$.error"}
+    assert other == {"ErrorEquals": ["States.ALL"], "Next": "slow.fallback", "ResultPath": "$.error"}
+    stand_in = state(sm, "slow.fallback")
+    argv = stand_in["Parameters"]["MessageBody"]["argv.$"]
+    # One attempt past the last retry, the worker's cause (how the process ended) as the reason.
+    assert "'--attempt', '3'" in argv and "'--fallback', $.error.Cause" in argv
+    assert stand_in["Next"] == task["Next"] == "fan_out"
+    assert stand_in["Catch"] == [{"ErrorEquals": ["States.ALL"], "Next": "slow.failed", "ResultPath": "$.error"}]
+    assert "Retry" not in stand_in and stand_in["TimeoutSeconds"] == task["TimeoutSeconds"]
+    timed_out_argv = state(sm, "slow.fallback-timeout")["Parameters"]["MessageBody"]["argv.$"]
+    assert "'--fallback', 'the task timed out" in timed_out_argv
+    # A foreach (or switch) step cannot fall back: the flow would not know where to go.
+    assert [c["Next"] for c in state(sm, "fan_out")["Catch"]] == ["fan_out.failed"]
+    assert not any(name.startswith("fan_out.fallback") for name, _ in states(sm))
+    # Batch mode: one stand-in with a fixed reason (Batch's cause is the job's description).
+    batch = definition(path)
+    assert [c["Next"] for c in state(batch, "slow")["Catch"]] == ["slow.fallback"]
+    command = state(batch, "slow.fallback")["Parameters"]["ContainerOverrides"]["Command.$"]
+    assert "'--fallback', 'its AWS Batch job failed" in command and "'--attempt', '3'" in command
+
+
 def test_every_task_fails_the_execution_with_its_step_name_in_the_cause() -> None:
     sm = definition(SHAPES / "failing.py")
     catch = state(sm, "boom")["Catch"]
@@ -225,3 +303,12 @@ def test_an_inline_foreach_over_nothing_goes_straight_to_its_join() -> None:
     join = empty["Next"]
     assert state(sm, f"{split}.map")["Next"] == join
     assert state(sm, name)["Default"] == f"{split}.items"
+
+
+def test_a_deployed_retry_waits_metaflows_two_minutes_by_default() -> None:
+    # The conformance suite shortens this delay in its own copy (executors.shorten_retry_delays, a
+    # test-only knob); what a user compiles and deploys keeps it.
+    flow = SHAPES.parent / "conformance" / "flows" / "metaflow-compat" / "14_retry_waits_two_minutes_locally.py"
+    for options in ({}, WORKER):
+        (retry,) = state(definition(flow, **options), "start")["Retry"]
+        assert (retry["MaxAttempts"], retry["IntervalSeconds"]) == (1, 120)

@@ -43,6 +43,14 @@ def test_worker_reports_a_failing_command_with_its_stderr() -> None:
     assert failure["cause"].startswith("exit code 3: ") and "boom happened" in failure["cause"]
 
 
+def test_worker_says_which_signal_killed_the_task() -> None:
+    # The cause is the reason @catch's stand-in task records (docs/targets/step-functions.md).
+    script = "import os, signal; os.kill(os.getpid(), signal.SIGKILL)"
+    rec = _run({"argv": ["flowc", "step"], "step": "s", "task_token": "t"}, (sys.executable, "-c", script))
+    (failure,) = [kw for name, kw in rec.calls if name == "send_task_failure"]
+    assert failure["cause"] == "killed by SIGKILL"
+
+
 def test_worker_answers_with_the_last_line_of_output() -> None:
     script = "print('user print'); print('{\"foreach_count\": 4}')"
     rec = _run({"argv": ["flowc", "step"], "step": "s", "task_token": "t"}, (sys.executable, "-c", script))
