@@ -22,7 +22,8 @@ from tests.conformance.corpus import Case, cases, dialect, expectations, flow_of
 from tests.conformance.executors import AIRFLOW_VENVS, Result, airflow_python, comparable, metaflow_python
 from tests.conformance.known import METAFLOW_WRONG, known, metaflow_artifacts, without_metaflow_artifacts
 
-EXECUTORS = ("flowc-run", "flowc-spawn", "step-driver", "argo")  # widened as each executor is green on the corpus
+# Widened as each executor is green on the corpus.
+EXECUTORS = ("flowc-run", "flowc-spawn", "step-driver", "argo", "sfn-worker")
 CASES = cases()
 
 
