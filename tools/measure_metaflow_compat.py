@@ -44,8 +44,10 @@ def last_line(text: str) -> str:
 def plain(value: Any) -> Any:
     # As tools/metaflow_dump.py gives Metaflow's values: through JSON (tuples become lists), else a repr.
     if type(value).__name__ == "MetaflowExceptionWrapper":
-        # @catch's wrapper: its type and message (the tracebacks name each tool's own files).
-        return {"caught": str(getattr(value, "type", "")), "message": str(getattr(value, "exception", ""))}
+        # @catch's wrapper: its type and message (the tracebacks name each tool's own files, as does the
+        # stack listing a @timeout's message ends with).
+        message = str(getattr(value, "exception", "")).partition("\nStack when the timeout was raised:\n")[0]
+        return {"caught": str(getattr(value, "type", "")), "message": message}
     try:
         return json.loads(json.dumps(value, allow_nan=False))
     except (TypeError, ValueError):

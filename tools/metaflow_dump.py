@@ -12,8 +12,10 @@ from metaflow import Flow, namespace
 
 def plain(value):
     if type(value).__name__ == "MetaflowExceptionWrapper":
-        # @catch's wrapper: its type and message (the tracebacks name each tool's own files).
-        return {"caught": str(getattr(value, "type", "")), "message": str(getattr(value, "exception", ""))}
+        # @catch's wrapper: its type and message (the tracebacks name each tool's own files, as does the
+        # stack listing a @timeout's message ends with).
+        message = str(getattr(value, "exception", "")).partition("\nStack when the timeout was raised:\n")[0]
+        return {"caught": str(getattr(value, "type", "")), "message": message}
     try:
         return json.loads(json.dumps(value, allow_nan=False))
     except (TypeError, ValueError):
