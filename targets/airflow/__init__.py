@@ -314,6 +314,9 @@ def _step_task(flow: Flow, step: Step, task: Task, opts: _Options, code_id: str,
         kwargs.append(("argv", argv))
         if decos.environment:
             kwargs.append(("env", dict(decos.environment)))
+        if decos.catch is not None:
+            # A last attempt that ends unseen (killed, crashed) runs @catch's stand-in (docs/semantics.md).
+            kwargs.append(("flowc_catch", True))
     if decos.retry is not None:
         kwargs.append(("retries", decos.retry.times))
         kwargs.append(("retry_delay", _timedelta(decos.retry.minutes_between_retries * 60)))

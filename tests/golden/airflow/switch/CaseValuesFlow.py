@@ -56,6 +56,22 @@ def _output(outputs):
     return [outputs] if isinstance(outputs, dict) else list(outputs)
 
 
+# The runner's exit codes after which no @catch stand-in runs: bad usage (2) and Ctrl-C (130).
+_NO_FALLBACK = (2, 130)
+
+
+def _exit_text(code) -> str:
+    """How the runner's process ended, in words (flowc.runner.scheduler.exit_text)."""
+    if code == -1:
+        return "exit 0 without publishing the task"
+    if code < 0:
+        try:
+            return f"killed by {signal.Signals(-code).name}"
+        except ValueError:
+            return f"killed by signal {-code}"
+    return f"exit {code}"
+
+
 class FlowcFanout(BaseOperator):
     """Turns a foreach split's `{"foreach_count": N}` outputs into its children's index paths."""
 
@@ -143,22 +159,40 @@ class FlowcStep(BaseOperator):
 
     The runner is started with the worker's own Python (`python -m flowc`), so flowc must be installed
     beside Airflow. Its output object is the last line of its stdout and becomes this task's XCom.
+    For a step with @catch (`flowc_catch`) whose last attempt's process ended without the runner
+    seeing it (killed, crashed), the stand-in task (`flowc step --fallback`) runs next, as under
+    `flowc run`: it publishes what @catch would have, and the flow goes on.
     """
 
     template_fields = ("argv",)
     ui_color = "#dbe9f6"
 
-    def __init__(self, *, argv, env=None, flowc_index: str = "", **kwargs) -> None:
+    def __init__(self, *, argv, env=None, flowc_index: str = "", flowc_catch: bool = False, **kwargs) -> None:
         super().__init__(**kwargs)
         self.argv = argv
         self.env = env or {}
         self.flowc_index = flowc_index
+        self.flowc_catch = flowc_catch
         self._process = None
 
     def execute(self, context):
-        argv = [sys.executable, "-m", "flowc", *self.argv]
+        argv = list(self.argv)
+        code, output = self._run_runner(argv)
+        attempt = int(argv[argv.index("--attempt") + 1])
+        if code != 0 and self.flowc_catch and code not in _NO_FALLBACK and attempt >= (self.retries or 0):
+            how = _exit_text(code)
+            self.log.warning("flowc step %r ended (%s) on its last attempt: @catch's stand-in runs", self.task_id, how)
+            argv[argv.index("--attempt") + 1] = str(attempt + 1)
+            code, output = self._run_runner([*argv, "--fallback", how])
+        if code != 0:
+            raise RuntimeError(f"flowc step {self.task_id!r} failed ({_exit_text(code)}; see the log above)")
+        return output
+
+    def _run_runner(self, argv):
+        """Runs the runner once: (its exit code, its output object). Exit 0 without an output object is
+        a task that ended before it finished (code -1)."""
         self._process = proc = subprocess.Popen(
-            argv,
+            [sys.executable, "-m", "flowc", *argv],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             stdin=subprocess.DEVNULL,
@@ -179,10 +213,14 @@ class FlowcStep(BaseOperator):
         finally:
             self.on_kill()
             relay.join(timeout=5)
+            self._process = None
         if code != 0:
-            raise RuntimeError(f"flowc step {self.task_id!r} failed with exit code {code} (see the log above)")
-        last = next((line for line in reversed(lines) if line.strip()), "{}")
-        return json.loads(last)
+            return code, None
+        try:
+            output = json.loads(next(line for line in reversed(lines) if line.strip()))
+        except (StopIteration, ValueError):
+            output = None
+        return (0, output) if isinstance(output, dict) else (-1, None)
 
     def _relay(self, stream, level) -> None:
         for line in stream:
