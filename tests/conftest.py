@@ -42,16 +42,15 @@ OUTSIDE_CASES = tuple(
 )
 
 
-def switch_runs(first_only: bool = False) -> list[tuple[Path, dict, dict]]:
+def switch_runs() -> list[tuple[Path, dict, dict]]:
     """Every conditional shape and loop with every case value: (flow, parameters, what must happen:
     `ok`, and the `end` step's artifacts or the `failed_step`), from switch/expected.json, then the
-    outside cases (OUTSIDE_CASES). With `first_only`, one run per shape of switch/ (the conformance
-    suite runs every case on every executor); the outside cases still run every value."""
+    outside cases (OUTSIDE_CASES)."""
     out = []
     for folder in (SWITCH_SHAPES, *OUTSIDE_CASES):
         table = json.loads((folder / "expected.json").read_text())
         for name, runs in sorted(table.items()):
-            for run in runs[:1] if first_only and folder == SWITCH_SHAPES else runs:
+            for run in runs:
                 out.append((folder / name, run["params"], run))
     return out
 

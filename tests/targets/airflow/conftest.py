@@ -117,19 +117,16 @@ def switch_shape_files() -> list[Path]:
     return sorted({p for p, _, _ in switch_runs() if not has_loop(p)})
 
 
-def switch_run_name(path: Path, params: dict[str, Any]) -> str:
-    return "switch-" + path.stem + "".join(f"-{k}={v}" for k, v in sorted(params.items()))
+# The shapes run here for what the conformance suite does not look at (try numbers, map indexes,
+# skipped states, conf handling, Airflow's map limit). Every shape, example and conditional shape with
+# every case value runs in tests/conformance on Airflow 3 and 2, its artifacts compared with the
+# reference's.
+SHAPE_RUNS = ("retries", "nested_foreach", "switch", "switch_in_foreach")
 
 
-def _runs(datastore: Path, copies: dict[Path, Path]) -> list[Run]:
+def _runs(datastore: Path) -> list[Run]:
     shapes = {p.stem: p for p in shape_files()}
-    runs = [Run(p.stem, p) for p in shape_files()]
-    runs += [
-        Run(switch_run_name(path, params), copies.get(path, path), conf=params)
-        for path, params, _ in switch_runs(first_only=True)
-        if path in switch_shape_files()
-    ]
-    runs += [Run(f"example-{p.stem}", p) for p in example_files()]
+    runs = [Run(name, shapes[name]) for name in SHAPE_RUNS]
     runs += [
         Run("parameters-conf", shapes["parameters"], conf={"who": "airflow", "count": 7, "loud": True}),
         Run("parameters-bad-conf", shapes["parameters"], conf={"count": "many"}),
@@ -149,22 +146,22 @@ def airflow(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
     for d in (datastore, local_dags, pod_dags, tmp / "home", tmp / "flows"):
         d.mkdir()
     dag_ids: dict[str, str] = {}
-    copies: dict[Path, Path] = {}  # a flow whose class name another already has: a renamed copy
+    # The conditional shapes are imported here (they run in tests/conformance); a flow whose class name
+    # another already has is imported as a renamed copy.
     for path in switch_shape_files():
         flow = analyze(path).flow
         assert flow is not None
         from flowc.targets.airflow import dag_id
 
         if dag_id(flow) in dag_ids.values():
-            copy = copies[path] = tmp / "flows" / f"{path.parent.name}_{path.name}".replace("-", "_")
+            copy = tmp / "flows" / f"{path.parent.name}_{path.name}".replace("-", "_")
             copy.write_text(path.read_text().replace(f"class {flow.name}(", f"class {flow.name}Again("))
             path = copy
             flow = analyze(path).flow
             assert flow is not None
         compile_into(path, local_dags, {"mode": "local", "datastore": str(datastore)})
-        publish_code(path, datastore)
         dag_ids[str(path)] = dag_id(flow)
-    runs = _runs(datastore, copies)
+    runs = _runs(datastore)
     for path in [*shape_files(), *example_files()]:
         compile_into(path, local_dags, {"mode": "local", "datastore": str(datastore)})
         compile_into(path, pod_dags, {"mode": "kubernetes", "datastore": "s3://bucket/flowc", "image": "flowc:1"})
