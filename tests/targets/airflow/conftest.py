@@ -22,7 +22,7 @@ import pytest
 from flowc.compiler import analyze, compile_flow
 from flowc.datastore.package import build_code_package
 from flowc.datastore.store import FlowDatastore
-from tests.conftest import ROOT, example_files, has_loop, shape_files, switch_runs
+from tests.conftest import DEPLOYER, ROOT, example_files, has_loop, shape_files, switch_runs
 
 HARNESS = Path(__file__).with_name("harness.py")
 # A literal folder name that Airflow's Jinja would render if it ever saw it as a template.
@@ -139,8 +139,16 @@ def _runs(datastore: Path) -> list[Run]:
 
 @pytest.fixture(scope="session", params=sorted(VENVS, reverse=True))
 def airflow(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Session:
-    python = require_airflow(request.param)
-    tmp = tmp_path_factory.mktemp(request.param)
+    # Compiled as the target tests' one user (tests/targets/conftest.py's `deployer` fixture, which is
+    # per test and so comes after this one): @project flows need to know who deploys.
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("FLOWC_USER", DEPLOYER)
+        return _start(request.param, tmp_path_factory)
+
+
+def _start(version: str, tmp_path_factory: pytest.TempPathFactory) -> Session:
+    python = require_airflow(version)
+    tmp = tmp_path_factory.mktemp(version)
     datastore = tmp / "datastore"
     local_dags, pod_dags = tmp / "dags", tmp / "pod-dags"
     for d in (datastore, local_dags, pod_dags, tmp / "home", tmp / "flows"):
@@ -247,4 +255,4 @@ def airflow(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
         pytest.fail(f"the Airflow harness failed ({proc.returncode}); log {log}:\n{tail}")
     result = json.loads(result_file.read_text())
     print(f"Airflow {result['airflow_version']} harness log: {log}", file=sys.stderr)
-    return Session(result, {r.name: r for r in runs}, datastore, log, request.param)
+    return Session(result, {r.name: r for r in runs}, datastore, log, version)
