@@ -124,13 +124,26 @@ class _Forked:
                 os.kill(self.pid, signal.SIGKILL)
 
 
+def _single_threaded() -> bool:
+    """No thread runs but this one: none of Python's, and (where /proc tells) none a C library started."""
+    if threading.active_count() != 1:
+        return False
+    try:
+        with open("/proc/self/stat", "rb") as fh:
+            # The fields after the command's name (which may hold spaces) start at the 3rd; the 20th
+            # is the number of threads.
+            return int(fh.read().rpartition(b")")[2].split()[17]) == 1
+    except (OSError, ValueError, IndexError):
+        return True  # no /proc: Python's own count is what there is
+
+
 class _Worker:
     """One worker process and the pipes to it; answers one request at a time."""
 
     def __init__(self) -> None:
         self.pid = os.getpid()  # a forked child must start its own, not share these pipes
         self.proc: _Forked | subprocess.Popen[bytes]
-        if FORK and threading.active_count() == 1:
+        if FORK and _single_threaded():
             # Forking a process with other threads running can leave the child holding their locks.
             self.proc = _Forked()
         else:
