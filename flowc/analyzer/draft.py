@@ -22,12 +22,21 @@ class FlowDraft:
     # base in another module): a check that reports at one of them names that file (`refile`). A span
     # written in two files (same line and columns) is None: left to the flow's file.
     span_files: dict[Span, str | None] = field(default_factory=dict)
+    # `refs`' spans by the step whose self.next they are in: note_spans would otherwise scan every ref
+    # once per step (quadratic: 5 s of a 10,000-step check's 6.5 s).
+    ref_spans: dict[str, list[Span]] = field(default_factory=dict)
+
+    def add_ref(self, step: str, target: str, span: Span) -> None:
+        """Step `step` names `target` in its self.next at `span` (the first place it does is kept)."""
+        if (step, target) not in self.refs:
+            self.refs[(step, target)] = span
+            self.ref_spans.setdefault(step, []).append(span)
 
     def note_spans(self, step: str, file: str, span: Span) -> None:
         """Record `file` as where the spans of `step` (its definition `span`, its name, its self.next and
         targets) are."""
         spans = [span, self.name_spans.get(step), self.next_spans.get(step)]
-        spans += [ref for (source, _), ref in self.refs.items() if source == step]
+        spans += self.ref_spans.get(step, [])
         for one in spans:
             if one is not None:
                 known = self.span_files.setdefault(one, file)

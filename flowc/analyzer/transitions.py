@@ -124,7 +124,7 @@ def _target(ctx: Context, node: ast.expr, name: str, draft: FlowDraft) -> str | 
     if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "self":
         target = node.attr
         if (name, target) not in draft.refs:
-            draft.refs[(name, target)] = ctx.text.attr_span(node)
+            draft.add_ref(name, target, ctx.text.attr_span(node))
         return target
     ctx.report(
         "FC105",
