@@ -213,6 +213,13 @@ def _start(version: str, tmp_path_factory: pytest.TempPathFactory) -> Session:
         ],
         "probes": [
             {
+                # A runner that exits 0 without printing an output object (here: `flowc --version`).
+                "name": "exit-0-without-output",
+                "dag_id": "LinearFlow",
+                "task_id": "start",
+                "attrs": {"argv": ["--version", "--attempt", "0"]},
+            },
+            {
                 "name": "fanout-over-limit",
                 "dag_id": "NestedForeachFlow",
                 "task_id": "row-fanout",

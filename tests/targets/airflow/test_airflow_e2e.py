@@ -91,6 +91,13 @@ def test_fanout_error_names_the_max_map_length_setting(airflow: Session) -> None
     assert "'row'" in probe["error"] and "6 mapped tasks" in probe["error"]
 
 
+def test_a_runner_that_exits_0_without_an_output_fails_the_task(airflow: Session) -> None:
+    # Not an empty XCom and a green task: the task ended before it was published.
+    probe = airflow.result["probes"]["exit-0-without-output"]
+    assert probe["value"] is None
+    assert "exit 0 without publishing the task" in probe["error"], probe
+
+
 def test_fanout_lists_child_index_paths_outermost_first(airflow: Session) -> None:
     probe = airflow.result["probes"]["fanout-nested-paths"]
     assert probe == {"value": ["0.0", "0.1", "2.0"], "error": None}
