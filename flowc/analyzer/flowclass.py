@@ -134,12 +134,18 @@ def analyze_class(ctx: Context, cls: ast.ClassDef, lineage: list[Cls] | None = N
         p = _maybe_parameter(pctx, stmt)
         if p is None:
             continue
-        earlier = next((q for q in params if q.name == p.name), None)
+        # Case-insensitive as in Metaflow: its command line (and its client) treat `Alpha` and `alpha`
+        # as one parameter, so a Metaflow flow with both is refused there and must be here.
+        earlier = next((q for q in params if q.name.lower() == p.name.lower()), None)
         if earlier is not None:
+            same = earlier.name == p.name
             pctx.report(
                 "FC401",
                 p.span,
-                f"parameter '{p.name}' is declared twice (first at line {earlier.span.line})",
+                f"parameter '{p.name}' is declared twice (first at line {earlier.span.line})"
+                if same
+                else f"parameter '{p.name}' differs from '{earlier.name}' (line {earlier.span.line}) only in case: "
+                "parameter names are case-insensitive",
                 hint="give each parameter its own name",
             )
             continue

@@ -131,7 +131,17 @@ CASES: dict[str, list[tuple[str, int | None, str]]] = {
     "FC307": [(with_start(deco="@retry(times=1)\n", imports="FlowSpec, retry, step"), 3, "belongs on a step")],
     "FC308": [(with_start("@retry(times=1)\n@retry(times=2)", "FlowSpec, retry, step"), 5, "twice")],
     "FC401": [
-        (flow("a = Parameter('a')\nb = Parameter('a')\n" + START_END, "FlowSpec, Parameter, step"), 5, "declared twice")
+        (
+            flow("a = Parameter('a')\nb = Parameter('a')\n" + START_END, "FlowSpec, Parameter, step"),
+            5,
+            "declared twice",
+        ),
+        # Metaflow compares names case-insensitively (FlowSpec._check_parameters)
+        (
+            flow("a = Parameter('Alpha')\nb = Parameter('alpha')\n" + START_END, "FlowSpec, Parameter, step"),
+            5,
+            "only in case",
+        ),
     ],
     "FC402": [
         (
