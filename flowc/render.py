@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path, PurePath
 from typing import Any
+from urllib.parse import quote
 
 from flowc.diagnostics import CODES, Diagnostic, Severity, source_lines
 
@@ -94,6 +96,13 @@ def github(diags: Iterable[Diagnostic]) -> str:
     return "\n".join(out) + ("\n" if out else "")
 
 
+def _uri(file: str) -> str:
+    """A SARIF artifact location is a URI reference: a path with a space, `#` or `%` must be
+    percent-encoded, or code-scanning tools read another file (or none)."""
+    path = PurePath(file)
+    return Path(file).as_uri() if path.is_absolute() else quote(path.as_posix(), safe="/")
+
+
 def sarif(diags: Sequence[Diagnostic], version: str) -> str:
     """SARIF 2.1.0, which code-scanning tools read."""
     used = sorted({d.code for d in diags})
@@ -113,7 +122,7 @@ def sarif(diags: Sequence[Diagnostic], version: str) -> str:
             "level": "error" if d.severity is Severity.ERROR else "warning",
             "message": {"text": d.message + (f" ({d.hint})" if d.hint else "")},
         }
-        loc: dict[str, Any] = {"artifactLocation": {"uri": d.file}}
+        loc: dict[str, Any] = {"artifactLocation": {"uri": _uri(d.file)}}
         if d.span:
             loc["region"] = {
                 "startLine": d.span.line,

@@ -94,7 +94,7 @@ def _evaluate(node: ast.expr, constants: Mapping[str, Any], resolve: Resolver | 
         numbers = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (left, right))
         strings = isinstance(left, str) and isinstance(right, str) and isinstance(node.op, ast.Add)
         if op is None or not (numbers or strings):
-            return NotStatic(node, "only arithmetic on numbers and joining strings are allowed")
+            return NotStatic(node, "only +, -, *, / and // on numbers and + on strings are allowed, not ** or %")
         try:
             return op(left, right)
         except ZeroDivisionError:

@@ -54,7 +54,13 @@ def run(args: argparse.Namespace) -> int:
         return 2
     files, missing = python_files(args.paths)
     if missing:
-        print(f"flowc check: no such file or folder: {', '.join(missing)}", file=sys.stderr)
+        # A path that exists but is neither (/dev/null, a socket) is not "missing": say which it is.
+        absent = [m for m in missing if not os.path.lexists(m)]
+        odd = [m for m in missing if m not in absent]
+        if absent:
+            print(f"flowc check: no such file or folder: {', '.join(absent)}", file=sys.stderr)
+        if odd:
+            print(f"flowc check: not a regular file or a folder: {', '.join(odd)}", file=sys.stderr)
         return 2
     target = None
     if args.target:

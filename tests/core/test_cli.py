@@ -115,6 +115,22 @@ def test_check_missing_path_is_a_usage_error(capsys, tmp_path: Path) -> None:
     assert "no such file" in err
 
 
+def test_check_of_a_path_that_is_not_a_file_says_so(capsys) -> None:
+    code, _, err = run(capsys, "check", os.devnull)
+    assert code == 2
+    assert f"not a regular file or a folder: {os.devnull}" in err and "no such file" not in err
+
+
+def test_sarif_locations_are_uri_references(capsys, tmp_path: Path) -> None:
+    folder = tmp_path / "my flows #1"
+    folder.mkdir()
+    path = folder / "typo 100%.py"
+    path.write_text(TYPO)
+    _, out, _ = run(capsys, "check", str(path), "--format", "sarif")
+    uri = json.loads(out)["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+    assert uri == path.as_uri() and "%20" in uri and "%23" in uri and "%25" in uri and " " not in uri
+
+
 def test_unreadable_file_is_a_diagnostic(capsys, tmp_path: Path) -> None:
     path = tmp_path / "latin1.py"
     path.write_bytes(b"x = '\xe9'\n")
