@@ -180,6 +180,14 @@ REAL_VERDICT = syntax_worker.verdict
 WORKER_KINDS = ["spawned", pytest.param("forked", marks=FORK_ONLY)]
 
 
+def _as_if_single_threaded(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The whole suite's process runs other threads (the conformance batches run in the background),
+    # and flowc then spawns its worker instead of forking: these tests are about the forked worker
+    # itself, so they let it fork. test_the_worker_is_forked_only_while_no_other_thread_runs tests
+    # the rule.
+    monkeypatch.setattr(syntax, "_single_threaded", lambda: True)
+
+
 @pytest.fixture(params=WORKER_KINDS)
 def fake_worker(request, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Python's compiler as a worker that crashes on CRASH_PYTHON and hangs on HANG_PYTHON: a script
@@ -187,6 +195,7 @@ def fake_worker(request, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Ite
     monkeypatch.setattr(syntax, "_worker", None)
     if request.param == "forked":
         monkeypatch.setattr(syntax, "FORK", True)
+        _as_if_single_threaded(monkeypatch)
         monkeypatch.setattr(syntax_worker, "verdict", misbehaving_verdict)
     else:
         script = tmp_path / "fake_worker.py"
@@ -291,6 +300,7 @@ def test_a_forked_worker_keeps_none_of_this_process_files_open(write_flow, monke
     # A pipe open when the worker forks: its reader must see the end once this process closes it.
     read, write = os.pipe()
     monkeypatch.setattr(syntax, "_worker", None)
+    _as_if_single_threaded(monkeypatch)
     syntax.start_worker()
     try:
         assert syntax._worker is not None and isinstance(syntax._worker.proc, syntax._Forked)
