@@ -66,6 +66,13 @@ def _deploy(aws: Aws, result: CompileResult, **kw: Any) -> tuple[deploy.Plan, st
     return plan, deploy.apply(plan, result.analysis.flow, sfn, s3, scheduler)
 
 
+def _machines(aws: Aws) -> list[dict[str, Any]]:
+    """Every state machine on the server, all pages: the session's server holds more than one page
+    (ListStateMachines gives 100 at most) once the creation tests have run."""
+    pages = aws.client("stepfunctions").get_paginator("list_state_machines").paginate()
+    return [m for page in pages for m in page["stateMachines"]]
+
+
 def _expected(path: Path) -> dict[str, Any]:
     return dict(json.loads((path.parent / "expected.json").read_text())[path.name])
 
@@ -119,8 +126,7 @@ def test_deploying_again_changes_nothing(aws: Aws) -> None:
     assert arn2 == arn
     assert not again.definition_changed and not again.upload_code
     assert again.actions[0] == "state machine Idempotent is up to date"
-    machines = aws.client("stepfunctions").list_state_machines()["stateMachines"]
-    assert [m["name"] for m in machines].count("Idempotent") == 1
+    assert [m["name"] for m in _machines(aws)].count("Idempotent") == 1
 
 
 def test_dry_run_prints_the_diff_and_changes_nothing(aws: Aws) -> None:
@@ -134,7 +140,7 @@ def test_dry_run_prints_the_diff_and_changes_nothing(aws: Aws) -> None:
     assert "update state machine ForeachFlow" in text
     assert '+      "MaxConcurrency": 7' in text and "dry run: nothing changed" in text
     sfn = aws.client("stepfunctions")
-    arn = next(m["stateMachineArn"] for m in sfn.list_state_machines()["stateMachines"] if m["name"] == "ForeachFlow")
+    arn = next(m["stateMachineArn"] for m in _machines(aws) if m["name"] == "ForeachFlow")
     assert '"MaxConcurrency":7' not in sfn.describe_state_machine(stateMachineArn=arn)["definition"]
 
 
@@ -195,8 +201,7 @@ def test_delete_removes_the_state_machine_and_its_schedule(aws: Aws, capsys: pyt
     assert code == 0 and f"would delete schedule {name}" in out and "would delete state machine" in out
     code, out, _ = _cli(aws, capsys, "delete", str(path), *options)
     assert code == 0 and f"deleted schedule {name}" in out
-    machines = aws.client("stepfunctions").list_state_machines()["stateMachines"]
-    assert name not in [m["name"] for m in machines]
+    assert name not in [m["name"] for m in _machines(aws)]
     code, out, _ = _cli(aws, capsys, "delete", str(path), *options)
     assert code == 0 and out.startswith("nothing to delete")
 
