@@ -20,7 +20,6 @@ from flowc.cli import main
 from flowc.compiler import CompileResult
 from flowc.datastore.s3 import S3Storage
 from flowc.datastore.store import FlowDatastore
-from tests.conftest import switch_runs
 
 from .helpers import EXAMPLES, SHAPES, compile_sf
 from .moto_env import Aws, moto_server, wait_for_execution
@@ -77,22 +76,16 @@ def _expected(path: Path) -> dict[str, Any]:
     return dict(json.loads((path.parent / "expected.json").read_text())[path.name])
 
 
-FLOWS = sorted(SHAPES.glob("*.py")) + sorted(EXAMPLES.glob("*.py"))
+# Every shape, example and switch case runs in this mode in the conformance suite (executor
+# `sfn-worker`, tests/conformance), compared task by task with the reference. Here: one flow that
+# succeeds and one that fails, for what the suite does not look at (the execution's status and its
+# cause text).
+FLOWS = [SHAPES / "linear.py", SHAPES / "failing.py"]
 
 
 @pytest.mark.parametrize("path", FLOWS, ids=lambda p: f"{p.parent.name}/{p.name}")
 def test_worker_mode_state_machine_runs_the_flow(aws: Aws, queue: str, path: Path) -> None:
     _run_and_check(aws, queue, path, {}, _expected(path), f"e2e-{path.stem}")
-
-
-@pytest.mark.parametrize(
-    ("path", "params", "want"), switch_runs(), ids=lambda v: v.stem if isinstance(v, Path) else None
-)
-def test_every_conditional_shape_and_loop_runs(
-    aws: Aws, queue: str, path: Path, params: dict[str, Any], want: dict[str, Any]
-) -> None:
-    run_id = "e2e-" + "-".join([path.stem, *(f"{k}-{v}" for k, v in sorted(params.items()))])
-    _run_and_check(aws, queue, path, params, want, run_id[:80])
 
 
 def _run_and_check(
