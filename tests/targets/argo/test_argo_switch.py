@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from tests.conftest import ROOT, switch_runs
-from tests.targets.argo.conftest import assert_outcome, dag_tasks, load_flow, run_flow, template, workflow_template
+from tests.conftest import ROOT
+from tests.targets.argo.conftest import dag_tasks, load_flow, run_flow, template, workflow_template
 from tests.targets.argo.interpreter import SUCCEEDED
 
 SWITCH = ROOT / "tests" / "conformance" / "flows" / "switch"
@@ -167,14 +166,7 @@ def test_a_loop_that_may_outgrow_argo_s_nesting_is_a_warning(write_flow) -> None
     assert warnings(source.replace("    @loop(max_iterations=3)\n", ""))  # the default, 1,000
 
 
-@pytest.mark.parametrize(
-    ("path", "params", "want"), switch_runs(), ids=lambda v: v.stem if isinstance(v, Path) else None
-)
-def test_every_shape_and_case_runs_through_the_interpreter(
-    path: Path, params: dict[str, Any], want: dict[str, Any], tmp_path: Path
-) -> None:
-    run, store = run_flow(path, tmp_path, params)
-    assert_outcome(run, store, want)
+# Every shape and case value runs through the interpreter in the conformance suite (executor `argo`).
 
 
 def test_loops_run_the_same_when_skipped_outputs_read_as_their_defaults(tmp_path: Path) -> None:
