@@ -12,7 +12,6 @@ from typing import Any
 import pytest
 
 from flowc.datastore.store import FlowDatastore
-from tests.conftest import OUTSIDE_CASES, switch_runs
 
 TESTS = Path(__file__).parents[1]
 EXAMPLES = TESTS.parent / "examples"
@@ -156,31 +155,5 @@ def test_a_run_id_already_used_is_refused_and_the_first_run_left_alone(tmp_path)
     assert ds.read_run_meta("t1") == before
 
 
-def _switch_id(value: Any) -> str | None:
-    return f"{value.parent.name}/{value.stem}" if isinstance(value, Path) else None
-
-
-def _run_switch_case(tmp_path: Path, path: Path, params: dict[str, Any], want: dict[str, Any], *extra: str) -> None:
-    from flowc.compiler import analyze
-    from tests.conformance.corpus import param_text
-
-    flow = analyze(path).flow
-    args = [x for k, v in sorted(params.items()) for x in ("--param", f"{k}={param_text(flow, k, v)}")]
-    proc = flowc_run(tmp_path, str(path), *args, *extra)
-    if not want["ok"]:
-        assert proc.returncode == 1, proc.stdout + proc.stderr
-        assert f"task {want['failed_step']}" in proc.stderr, proc.stderr
-        return
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    end = FlowDatastore.open(str(tmp_path / "ds"), flow_name(path)).task_artifacts("t1", "end")
-    for name, value in want["end"].items():
-        assert same(json.loads(json.dumps(end[name])), value), (name, end[name], value)
-
-
-@pytest.mark.parametrize(
-    ("path", "params", "want"), [r for r in switch_runs() if r[0].parent in OUTSIDE_CASES], ids=_switch_id
-)
-def test_the_outside_switch_cases_give_metaflow_s_result_with_spawned_tasks(tmp_path, path, params, want):
-    # Spawned tasks share no memory with the scheduler: the paths come from the datastore alone. (Forked
-    # `flowc run` runs every conditional shape and case in tests/conformance/test_conformance.py.)
-    _run_switch_case(tmp_path, path, params, want, "--spawn")
+# Every conditional shape and case value runs forked and spawned (`flowc run`, `--spawn`) in the
+# conformance suite (tests/conformance/test_conformance.py), compared with Metaflow's result.
